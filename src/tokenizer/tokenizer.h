@@ -37,10 +37,38 @@ class Tokenizer {
   virtual void save(const std::string& dir) const = 0;
   // "bpe" or "char".
   virtual std::string kind() const = 0;
+  // True for special tokens (e.g. "<|im_end|>", "<eos>"): callers showing text may drop them.
+  virtual bool is_special(int32_t id) const { return false; }
+};
+
+// How load_tokenizer interprets the files (all fields have working defaults).
+struct TokenizerLoadOptions {
+  // Pre-tokenizer split rule: "auto" reads it from tokenizer.json's pre_tokenizer, or from
+  // tokenizer_config.json's tokenizer_class (Qwen2Tokenizer -> qwen2, else gpt2).
+  std::string split_rule = "auto";
+  // "none" keeps decode(encode(s)) == s for every s; "nfc" applies Unicode NFC before splitting
+  // (what HF's Qwen2 tokenizer does, so ids equal HF's also on non-NFC input); "auto" applies NFC
+  // when the files declare an NFC normalizer.
+  std::string normalization = "none";
+  // BPE results memoised per pre-token (0 disables the cache).
+  int cache_capacity = 1 << 16;
+
+  template <class V>
+  void visit(V& v) {
+    v.one_of("split_rule", split_rule, {"auto", "gpt2", "qwen2", "llama3"},
+             "pre-tokenizer split rule (auto: from the tokenizer files)");
+    v.one_of("normalization", normalization, {"none", "nfc", "auto"},
+             "Unicode normalization before splitting (none keeps exact round trips)");
+    v("cache_capacity", cache_capacity, "pre-tokens whose BPE result is memoised (0: off)");
+  }
 };
 
 // Loads whatever tokenizer files `dir` holds: tokenizer.json, or vocab.json + merges.txt
 // (+ tokenizer_config.json), or the char tokenizer's file. Throws DataError naming the file.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir);
+// Same with explicit options; `dir` may also name a tokenizer.json / char_tokenizer.json file.
+// Throws ConfigError for invalid options.
+std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir,
+                                          const TokenizerLoadOptions& options);
 
 }  // namespace ds::tok
