@@ -117,8 +117,7 @@ TEST(SearchRules, ChoiceClassesIncorrectBeforeIncomplete) {
                                       {4, Outcome::kIncomplete, 0.02}};
   EXPECT_EQ(c[choose_terminal(c, TerminalChoice::kConfident, rng).index].node, 3);
   EXPECT_EQ(c[choose_terminal(c, TerminalChoice::kPaper, rng).index].node, 3);
-  EXPECT_STREQ(choose_terminal(c, TerminalChoice::kPaper, rng).reason,
-               "incorrect:lowest_path_nll");
+  EXPECT_STREQ(choose_terminal(c, TerminalChoice::kPaper, rng).reason, "incorrect:lowest_path_nll");
   EXPECT_EQ(c[choose_terminal(c, TerminalChoice::kLeastConfident, rng).index].node, 2);
   std::vector<TerminalCandidate> only_incomplete = {{1, Outcome::kIncomplete, 0.5},
                                                     {4, Outcome::kIncomplete, 0.2}};
@@ -196,10 +195,11 @@ TEST(SearchOptionsTest, YamlOverridesAndBadChoices) {
   SearchOptions b;
   EXPECT_THROW(read_options(bad, b, "test"), ConfigError);
   std::string doc = describe_options<SearchOptions>();
-  for (const char* field : {"width", "chunk_tokens", "delimiter", "max_depth", "terminals",
-                            "max_iterations", "terminal_choice", "capped_paths", "q_update", "gamma",
-                            "gamma_min", "selection", "uct_lambda", "frontier_l1", "frontier_l2",
-                            "frontier_l3", "depth_bonus", "eps_q", "q_max", "seed"})
+  for (const char* field :
+       {"width",          "chunk_tokens",    "delimiter",    "max_depth",   "terminals",
+        "max_iterations", "terminal_choice", "capped_paths", "q_update",    "gamma",
+        "gamma_min",      "selection",       "uct_lambda",   "frontier_l1", "frontier_l2",
+        "frontier_l3",    "depth_bonus",     "eps_q",        "q_max",       "seed"})
     EXPECT_NE(doc.find(field), std::string::npos) << field;
 }
 

@@ -25,8 +25,12 @@ struct JsonWriter {
   }
 };
 
-json id_or_null(int32_t id) { return id == kNoNode ? json(nullptr) : json(id); }
-json number_or_null(double x) { return std::isnan(x) ? json(nullptr) : json(x); }
+json id_or_null(int32_t id) {
+  return id == kNoNode ? json(nullptr) : json(id);
+}
+json number_or_null(double x) {
+  return std::isnan(x) ? json(nullptr) : json(x);
+}
 
 json event_to_json(const SearchEvent& e) {
   json backup = json::array();
@@ -58,7 +62,8 @@ json tree_to_json(const SearchResult& result, const SearchProblem& problem,
   for (int32_t id = 0; id < tree.size(); ++id) {
     const Node& n = tree.node(id);
     bool has_reward = n.outcome != Outcome::kNone;
-    double q_soft = n.terminal && has_reward ? n.reward : soft_clip(n.q, options.eps_q, options.q_max);
+    double q_soft =
+        n.terminal && has_reward ? n.reward : soft_clip(n.q, options.eps_q, options.q_max);
     nodes.push_back({{"id", id},
                      {"parent", id_or_null(n.parent)},
                      {"depth", n.depth},
@@ -113,8 +118,8 @@ json tree_to_json(const SearchResult& result, const SearchProblem& problem,
           {"stats", std::move(stats)}};
 }
 
-void export_tree(const std::string& path, const SearchResult& result,
-                 const SearchProblem& problem, const SearchOptions& options, int indent) {
+void export_tree(const std::string& path, const SearchResult& result, const SearchProblem& problem,
+                 const SearchOptions& options, int indent) {
   json j = tree_to_json(result, problem, options);
   atomic_write_file(path, j.dump(indent, ' ', false, json::error_handler_t::replace) + "\n");
 }

@@ -24,7 +24,7 @@ json tree_to_json(const SearchResult& result, const SearchProblem& problem,
                   const SearchOptions& options);
 
 // Writes tree_to_json(...) to `path` atomically (pretty-printed when indent >= 0).
-void export_tree(const std::string& path, const SearchResult& result,
-                 const SearchProblem& problem, const SearchOptions& options, int indent = 1);
+void export_tree(const std::string& path, const SearchResult& result, const SearchProblem& problem,
+                 const SearchOptions& options, int indent = 1);
 
 }  // namespace ds::search

@@ -55,8 +55,8 @@ std::vector<SearchResult> Forest::run(const std::vector<SearchProblem>& problems
     size_t first_new = live.size();
     prompts.clear();
     while (live.size() < cap && next_problem < problems.size()) {
-      live.push_back({next_problem, std::make_unique<TreeSearch>(problems[next_problem], params_,
-                                                                 reward_)});
+      live.push_back(
+          {next_problem, std::make_unique<TreeSearch>(problems[next_problem], params_, reward_)});
       prompts.push_back(problems[next_problem].policy_prompt());
       ++next_problem;
     }
@@ -81,7 +81,8 @@ std::vector<SearchResult> Forest::run(const std::vector<SearchProblem>& problems
     double dt = timed([&] { answers = policy_.expand(requests, sampling); });
     DS_CHECK(answers.size() == requests.size(), "policy expand() returned a wrong count");
     ++stats_.rounds;
-    stats_.max_batch_requests = std::max(stats_.max_batch_requests, static_cast<int>(requests.size()));
+    stats_.max_batch_requests =
+        std::max(stats_.max_batch_requests, static_cast<int>(requests.size()));
     stats_.max_batch_children = std::max(stats_.max_batch_children, children);
 
     release.clear();

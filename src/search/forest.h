@@ -28,7 +28,7 @@ struct ForestOptions {
 };
 
 struct ForestStats {
-  int rounds = 0;                  // expand calls
+  int rounds = 0;  // expand calls
   int trees = 0;
   int max_batch_requests = 0;      // largest number of requests in one expand call
   int64_t max_batch_children = 0;  // largest number of children in one expand call

@@ -74,12 +74,12 @@ class MockPolicy : public Policy {
 
  private:
   struct State {
-    int prompt = 0;           // index into prompts_
-    std::vector<int> path;    // child indices from the root
-    int children = 0;         // children handed out so far
-    int64_t length = 0;       // prompt + path tokens
+    int prompt = 0;         // index into prompts_
+    std::vector<int> path;  // child indices from the root
+    int children = 0;       // children handed out so far
+    int64_t length = 0;     // prompt + path tokens
     bool live = true;
-    bool ended = false;       // its chunk ended with EOS or at the context limit
+    bool ended = false;  // its chunk ended with EOS or at the context limit
   };
   Chunk make_chunk(const State& parent, const ExpandRequest& request, int child_index, int i);
 

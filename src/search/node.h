@@ -25,20 +25,20 @@ struct Node {
   int32_t last_child = kNoNode;
   int32_t next_sibling = kNoNode;
   int32_t num_children = 0;
-  int32_t visits = 0;          // N
-  uint32_t token_begin = 0;    // into Tree's token / log-prob arenas
+  int32_t visits = 0;        // N
+  uint32_t token_begin = 0;  // into Tree's token / log-prob arenas
   uint32_t token_count = 0;
-  uint32_t text_begin = 0;     // into Tree's text arena
+  uint32_t text_begin = 0;  // into Tree's text arena
   uint32_t text_size = 0;
-  float nll = 0.0f;            // mean token NLL of this chunk
-  float reward = 0.0f;         // terminal reward (meaningful when outcome != kNone)
-  int16_t depth = 0;           // root 0
+  float nll = 0.0f;     // mean token NLL of this chunk
+  float reward = 0.0f;  // terminal reward (meaningful when outcome != kNone)
+  int16_t depth = 0;    // root 0
   Outcome outcome = Outcome::kNone;
   FinishReason finish = FinishReason::kLength;
   bool terminal = false;
-  bool backed_up = false;      // its reward was backed up (it ends a training trajectory)
-  bool dead = false;           // non-terminal, fully expanded, and no expandable node below it
-                               // (found during UCT descent; excluded from later descents)
+  bool backed_up = false;  // its reward was backed up (it ends a training trajectory)
+  bool dead = false;       // non-terminal, fully expanded, and no expandable node below it
+                           // (found during UCT descent; excluded from later descents)
 
   double mean_q() const { return visits > 0 ? q / visits : 0.0; }
 };

@@ -53,9 +53,9 @@ SearchParams make_params(const SearchOptions& o, const std::string& where) {
           "must be in [0, 1], got " + std::to_string(o.gamma_min), "use 0.1 (the paper)");
   require(o.uct_lambda >= 0 && std::isfinite(o.uct_lambda), where, "uct_lambda",
           "must be >= 0, got " + std::to_string(o.uct_lambda), "use 2.0 (the paper)");
-  for (auto [field, value] : {std::pair{"frontier_l1", o.frontier_l1},
-                              std::pair{"frontier_l2", o.frontier_l2},
-                              std::pair{"frontier_l3", o.frontier_l3}})
+  for (auto [field, value] :
+       {std::pair{"frontier_l1", o.frontier_l1}, std::pair{"frontier_l2", o.frontier_l2},
+        std::pair{"frontier_l3", o.frontier_l3}})
     require(std::isfinite(value), where, field, "must be finite", "defaults: 0.4, 0, 0.01");
   require(o.eps_q > 0 && std::isfinite(o.eps_q), where, "eps_q",
           "must be > 0, got " + std::to_string(o.eps_q), "use 1.0 (the paper)");
@@ -75,12 +75,13 @@ SearchParams make_params(const SearchOptions& o, const std::string& where) {
                                             {"paper", TerminalChoice::kPaper},
                                             {"random", TerminalChoice::kRandom},
                                             {"least_confident", TerminalChoice::kLeastConfident}});
-  p.capped_paths = pick<CappedPaths>(where, "capped_paths", o.capped_paths,
-                                     {{"incomplete", CappedPaths::kIncomplete},
-                                      {"verify", CappedPaths::kVerify}});
+  p.capped_paths = pick<CappedPaths>(
+      where, "capped_paths", o.capped_paths,
+      {{"incomplete", CappedPaths::kIncomplete}, {"verify", CappedPaths::kVerify}});
   p.incomplete_reward = o.incomplete_reward;
-  p.q_update = pick<QUpdate>(where, "q_update", o.q_update,
-                             {{"constrained", QUpdate::kConstrained}, {"vanilla", QUpdate::kVanilla}});
+  p.q_update =
+      pick<QUpdate>(where, "q_update", o.q_update,
+                    {{"constrained", QUpdate::kConstrained}, {"vanilla", QUpdate::kVanilla}});
   p.gamma = pick<GammaRule>(where, "gamma", o.gamma,
                             {{"ref", GammaRule::kRef}, {"paper", GammaRule::kPaper}});
   p.gamma_min = o.gamma_min;
@@ -90,10 +91,9 @@ SearchParams make_params(const SearchOptions& o, const std::string& where) {
   p.frontier_l1 = o.frontier_l1;
   p.frontier_l2 = o.frontier_l2;
   p.frontier_l3 = o.frontier_l3;
-  p.depth_bonus = pick<DepthBonus>(where, "depth_bonus", o.depth_bonus,
-                                   {{"sqrt", DepthBonus::kSqrt},
-                                    {"linear", DepthBonus::kLinear},
-                                    {"log", DepthBonus::kLog}});
+  p.depth_bonus = pick<DepthBonus>(
+      where, "depth_bonus", o.depth_bonus,
+      {{"sqrt", DepthBonus::kSqrt}, {"linear", DepthBonus::kLinear}, {"log", DepthBonus::kLog}});
   p.eps_q = o.eps_q;
   p.q_max = o.q_max;
   p.fill_at_budget = o.fill_at_budget;

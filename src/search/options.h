@@ -71,7 +71,8 @@ struct SearchOptions {
              "vanilla UCT restart from the root (ablation)");
     v("uct_lambda", uct_lambda, "lambda of UCT(s) = Q(s) + lambda*sqrt(ln N(parent)/N(s))");
     v("frontier_l1", frontier_l1, "l1: weight of tanh(Q_parent) in the frontier score");
-    v("frontier_l2", frontier_l2, "l2: weight of the node's mean token NLL (0 in [R], [P] tried 0.4)");
+    v("frontier_l2", frontier_l2,
+      "l2: weight of the node's mean token NLL (0 in [R], [P] tried 0.4)");
     v("frontier_l3", frontier_l3, "l3: weight of the depth bonus D(depth)");
     v.one_of("depth_bonus", depth_bonus, {"sqrt", "linear", "log"},
              "D(d) of the frontier score: sqrt = sqrt(d/d_T), linear = d, log = log(d+1)");

@@ -5,10 +5,14 @@ namespace ds::search {
 
 const char* finish_reason_name(FinishReason reason) {
   switch (reason) {
-    case FinishReason::kEos: return "eos";
-    case FinishReason::kLength: return "length";
-    case FinishReason::kDelimiter: return "delimiter";
-    case FinishReason::kContext: return "context";
+    case FinishReason::kEos:
+      return "eos";
+    case FinishReason::kLength:
+      return "length";
+    case FinishReason::kDelimiter:
+      return "delimiter";
+    case FinishReason::kContext:
+      return "context";
   }
   return "?";
 }

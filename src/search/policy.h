@@ -46,13 +46,13 @@ struct ExpandRequest {
 
 // One generated chunk = one tree node.
 struct Chunk {
-  std::vector<int32_t> tokens;   // new token ids (a final EOS included when finish == kEos)
-  std::string text;              // raw bytes of `tokens`: concatenating a path's texts gives the
-                                 // exact response (no per-chunk UTF-8 repair)
-  std::vector<float> logprobs;   // per-token log-prob under the sampling distribution
-  double mean_nll = 0.0;         // mean negative model log-prob of the chunk's tokens
+  std::vector<int32_t> tokens;  // new token ids (a final EOS included when finish == kEos)
+  std::string text;             // raw bytes of `tokens`: concatenating a path's texts gives the
+                                // exact response (no per-chunk UTF-8 repair)
+  std::vector<float> logprobs;  // per-token log-prob under the sampling distribution
+  double mean_nll = 0.0;        // mean negative model log-prob of the chunk's tokens
   FinishReason finish = FinishReason::kLength;
-  StateId state = kNoState;      // state after this chunk (expandable unless finish is eos/context)
+  StateId state = kNoState;  // state after this chunk (expandable unless finish is eos/context)
 };
 
 struct BeginResult {

@@ -10,10 +10,14 @@ namespace ds::search {
 
 const char* outcome_name(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kNone: return "none";
-    case Outcome::kCorrect: return "correct";
-    case Outcome::kIncorrect: return "incorrect";
-    case Outcome::kIncomplete: return "incomplete";
+    case Outcome::kNone:
+      return "none";
+    case Outcome::kCorrect:
+      return "correct";
+    case Outcome::kIncorrect:
+      return "incorrect";
+    case Outcome::kIncomplete:
+      return "incomplete";
   }
   return "?";
 }
@@ -41,9 +45,12 @@ double uct_score(double q, int visits, int parent_visits, double lambda) {
 
 double depth_bonus(int depth, int max_depth, DepthBonus kind) {
   switch (kind) {
-    case DepthBonus::kSqrt: return std::sqrt(static_cast<double>(depth) / max_depth);
-    case DepthBonus::kLinear: return depth;
-    case DepthBonus::kLog: return std::log(depth + 1.0);
+    case DepthBonus::kSqrt:
+      return std::sqrt(static_cast<double>(depth) / max_depth);
+    case DepthBonus::kLinear:
+      return depth;
+    case DepthBonus::kLog:
+      return std::log(depth + 1.0);
   }
   return 0.0;
 }
@@ -55,16 +62,22 @@ double frontier_score(double parent_q, int parent_visits, double nll, int depth,
          p.frontier_l3 * depth_bonus(depth, p.max_depth, p.depth_bonus);
 }
 
-double soft_clip(double q, double eps_q, double q_max) { return std::tanh(q / eps_q) * q_max; }
+double soft_clip(double q, double eps_q, double q_max) {
+  return std::tanh(q / eps_q) * q_max;
+}
 
 namespace {
 
 int rank(Outcome o) {
   switch (o) {
-    case Outcome::kCorrect: return 0;
-    case Outcome::kIncorrect: return 1;
-    case Outcome::kIncomplete: return 2;
-    case Outcome::kNone: break;
+    case Outcome::kCorrect:
+      return 0;
+    case Outcome::kIncorrect:
+      return 1;
+    case Outcome::kIncomplete:
+      return 2;
+    case Outcome::kNone:
+      break;
   }
   DS_CHECK(false, "choose_terminal: candidate without an outcome");
   return 3;
@@ -81,8 +94,8 @@ TerminalPick choose_terminal(std::span<const TerminalCandidate> cands, TerminalC
   int count = 0;
   for (const auto& c : cands) count += rank(c.outcome) == best_rank;
 
-  bool random = rule == TerminalChoice::kRandom ||
-                (rule == TerminalChoice::kPaper && best_rank == 0);
+  bool random =
+      rule == TerminalChoice::kRandom || (rule == TerminalChoice::kPaper && best_rank == 0);
   if (random) {
     int k = static_cast<int>(rng.below(static_cast<uint64_t>(count)));
     for (int i = 0; i < static_cast<int>(cands.size()); ++i) {
@@ -97,8 +110,8 @@ TerminalPick choose_terminal(std::span<const TerminalCandidate> cands, TerminalC
     for (int i = 0; i < static_cast<int>(cands.size()); ++i) {
       if (rank(cands[i].outcome) != best_rank) continue;
       double v = cands[i].path_nll;
-      if (pick.index < 0 || (lowest ? v < cands[pick.index].path_nll
-                                    : v > cands[pick.index].path_nll))
+      if (pick.index < 0 ||
+          (lowest ? v < cands[pick.index].path_nll : v > cands[pick.index].path_nll))
         pick.index = i;
     }
   }

@@ -26,13 +26,13 @@ struct Trajectory {
   std::vector<int32_t> node_ids;    // path nodes from depth 1 to the terminal
   std::vector<int32_t> node_offsets;  // token offset where each path node starts, plus a final
                                       // entry = tokens.size() (node k spans [off[k], off[k+1]))
-  std::vector<float> node_q;        // q~ per path node (same values as token_q, per node)
-  double reward = 0.0;              // terminal reward: +1 correct, -1 incorrect, incomplete_reward
+  std::vector<float> node_q;          // q~ per path node (same values as token_q, per node)
+  double reward = 0.0;  // terminal reward: +1 correct, -1 incorrect, incomplete_reward
   bool correct = false;
   Outcome outcome = Outcome::kNone;
   FinishReason finish = FinishReason::kLength;  // how the terminal chunk ended
-  double path_nll = 0.0;            // mean token NLL over the path (the choice criterion)
-  std::string response;             // concatenated chunk texts
+  double path_nll = 0.0;  // mean token NLL over the path (the choice criterion)
+  std::string response;   // concatenated chunk texts
 };
 
 // One backup step: node id and its q after the update.
@@ -43,30 +43,30 @@ struct BackupStep {
 
 // One search iteration (or one budget fill, where expanded == kNoNode) for the export.
 struct SearchEvent {
-  int iteration = 0;                  // 0-based expansion count when it happened
+  int iteration = 0;  // 0-based expansion count when it happened
   int32_t expanded = kNoNode;
   std::vector<int32_t> children;
   int32_t chosen_terminal = kNoNode;  // kNoNode = none
   const char* choice_reason = "none";
-  std::vector<BackupStep> backup;     // from the terminal up to the root
-  int32_t next = kNoNode;             // kNoNode = none (the search stopped)
-  const char* next_rule = nullptr;    // "uct" | "frontier" | "root" | nullptr
-  double next_score = std::nan("");   // NaN = none
+  std::vector<BackupStep> backup;    // from the terminal up to the root
+  int32_t next = kNoNode;            // kNoNode = none (the search stopped)
+  const char* next_rule = nullptr;   // "uct" | "frontier" | "root" | nullptr
+  double next_score = std::nan("");  // NaN = none
 };
 
 struct SearchStats {
-  int iterations = 0;              // expansions
-  int nodes = 0;                   // including the root
+  int iterations = 0;  // expansions
+  int nodes = 0;       // including the root
   int64_t generated_tokens = 0;
-  int64_t prefill_tokens = 0;      // as reported by the policy for this tree
-  double seconds = 0.0;            // wall time from start to finish of this tree
-  double policy_seconds = 0.0;     // wall time of the policy calls this tree took part in
+  int64_t prefill_tokens = 0;        // as reported by the policy for this tree
+  double seconds = 0.0;              // wall time from start to finish of this tree
+  double policy_seconds = 0.0;       // wall time of the policy calls this tree took part in
   double bookkeeping_seconds = 0.0;  // time in this tree's own search code (not the policy)
-  bool correct_found = false;      // some verified terminal is correct
-  int terminals_found = 0;         // verified terminal nodes
-  int backed_up = 0;               // trajectories returned
-  int filled = 0;                  // of which from the budget fill
-  std::string stop_reason;         // "terminals" (B reached) | "iteration_budget"
+  bool correct_found = false;        // some verified terminal is correct
+  int terminals_found = 0;           // verified terminal nodes
+  int backed_up = 0;                 // trajectories returned
+  int filled = 0;                    // of which from the budget fill
+  std::string stop_reason;           // "terminals" (B reached) | "iteration_budget"
 };
 
 struct SearchResult {

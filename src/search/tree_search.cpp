@@ -256,7 +256,8 @@ void TreeSearch::fill_from_leftovers() {
     candidates_.clear();
     for (int32_t id = 1; id < tree_.size(); ++id) {
       const Node& n = tree_.node(id);
-      if (n.terminal && !n.backed_up) candidates_.push_back({id, n.outcome, tree_.path_mean_nll(id)});
+      if (n.terminal && !n.backed_up)
+        candidates_.push_back({id, n.outcome, tree_.path_mean_nll(id)});
     }
     TerminalPick pick = choose_terminal(candidates_, params_.terminal_choice, choice_rng_);
     if (pick.index < 0) return;
@@ -299,8 +300,8 @@ Trajectory TreeSearch::make_trajectory(int32_t terminal, int index) const {
     int32_t id = path[k];
     const Node& n = tree_.node(id);
     // Soft clip after the whole tree is built; the terminal keeps its reward.
-    float q = n.terminal ? n.reward
-                         : static_cast<float>(soft_clip(n.q, params_.eps_q, params_.q_max));
+    float q =
+        n.terminal ? n.reward : static_cast<float>(soft_clip(n.q, params_.eps_q, params_.q_max));
     t.node_ids.push_back(id);
     t.node_offsets.push_back(static_cast<int32_t>(t.tokens.size()));
     t.node_q.push_back(q);

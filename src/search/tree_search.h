@@ -72,7 +72,7 @@ class TreeSearch {
   int terminals_found_ = 0;
   int filled_ = 0;
   int64_t prefill_tokens_ = 0;
-  std::vector<int32_t> backed_up_;  // terminals in backup order
+  std::vector<int32_t> backed_up_;             // terminals in backup order
   std::vector<TerminalCandidate> candidates_;  // scratch
   std::vector<SearchEvent> events_, fills_;
   const char* stop_reason_ = "";
