@@ -69,6 +69,43 @@ bool BpeModel::PairTable::find(int32_t a, int32_t b, uint32_t* rank, int32_t* me
   }
 }
 
+// ---- StringIndex ---------------------------------------------------------------------------
+
+void BpeModel::StringIndex::init(size_t n) {
+  size_t cap = 16;
+  while (cap < 2 * n + 2) cap <<= 1;
+  slots_.assign(cap, 0);
+  mask_ = cap - 1;
+}
+
+void BpeModel::StringIndex::insert(const std::vector<std::string>& keys, int32_t id) {
+  uint64_t h = StringHash{}(keys[id]);
+  uint64_t tag = h >> 32;
+  for (uint64_t i = h & mask_;; i = (i + 1) & mask_) {
+    uint64_t s = slots_[i];
+    if (s == 0) {
+      slots_[i] = (tag << 32) | static_cast<uint32_t>(id + 1);
+      return;
+    }
+    if ((s >> 32) == tag && keys[static_cast<uint32_t>(s) - 1] == keys[id]) return;
+  }
+}
+
+std::optional<int32_t> BpeModel::StringIndex::find(const std::vector<std::string>& keys,
+                                                   std::string_view key) const {
+  if (slots_.empty()) return std::nullopt;
+  uint64_t h = StringHash{}(key);
+  uint64_t tag = h >> 32;
+  for (uint64_t i = h & mask_;; i = (i + 1) & mask_) {
+    uint64_t s = slots_[i];
+    if (s == 0) return std::nullopt;
+    if ((s >> 32) == tag) {
+      int32_t id = static_cast<int32_t>(static_cast<uint32_t>(s) - 1);
+      if (keys[id] == key) return id;
+    }
+  }
+}
+
 // ---- Cache -----------------------------------------------------------------------------------
 
 BpeModel::Cache::Cache(size_t capacity)
@@ -107,8 +144,6 @@ BpeModel::BpeModel(BpeModelSpec spec)
   id_to_bytes_.resize(static_cast<size_t>(max_id + 1));
   id_to_spelling_.resize(static_cast<size_t>(max_id + 1));
   has_token_.assign(static_cast<size_t>(max_id + 1), 0);
-  spelling_to_id_.reserve(spec.vocab.size());
-  bytes_to_id_.reserve(spec.vocab.size());
   for (auto& [spelling, id] : spec.vocab) {
     if (has_token_[id])
       throw DataError(spec.vocab_source,
@@ -120,13 +155,19 @@ BpeModel::BpeModel(BpeModelSpec spec)
     // vocabulary) stands for its own UTF-8 bytes.
     std::optional<std::string> bytes = token_string_to_bytes(spelling);
     id_to_bytes_[id] = bytes ? std::move(*bytes) : spelling;
-    id_to_spelling_[id] = spelling;
-    spelling_to_id_.emplace(spelling, id);
-    bytes_to_id_.emplace(id_to_bytes_[id], id);  // first (lowest-listed) wins on a clash
+    id_to_spelling_[id] = std::move(spelling);
     if (id_to_bytes_[id].size() == 1) {
       auto b = static_cast<unsigned char>(id_to_bytes_[id][0]);
       if (byte_id_[b] < 0 || bytes) byte_id_[b] = id;
     }
+  }
+
+  spelling_to_id_.init(spec.vocab.size());
+  bytes_to_id_.init(spec.vocab.size());
+  for (int32_t id = 0; id <= max_id; ++id) {
+    if (!has_token_[id]) continue;
+    spelling_to_id_.insert(id_to_spelling_, id);
+    bytes_to_id_.insert(id_to_bytes_, id);  // the lowest id wins when two spellings share bytes
   }
 
   merges_.reserve(spec.merges.size());
@@ -134,24 +175,24 @@ BpeModel::BpeModel(BpeModelSpec spec)
   std::string joined;
   for (size_t r = 0; r < spec.merges.size(); ++r) {
     const auto& [left, right] = spec.merges[r];
-    auto a = spelling_to_id_.find(left);
-    auto b = spelling_to_id_.find(right);
-    if (a == spelling_to_id_.end() || b == spelling_to_id_.end()) {
-      const std::string& missing = a == spelling_to_id_.end() ? left : right;
+    auto a = spelling_to_id_.find(id_to_spelling_, left);
+    auto b = spelling_to_id_.find(id_to_spelling_, right);
+    if (!a || !b) {
+      const std::string& missing = !a ? left : right;
       throw DataError(spec.merge_origin.describe(r),
                       "merge '" + left + " " + right + "' uses '" + missing +
                           "', which is not a token of " + spec.vocab_source,
                       "the merges and the vocabulary must come from the same tokenizer");
     }
     joined.assign(left).append(right);
-    auto m = spelling_to_id_.find(joined);
-    if (m == spelling_to_id_.end())
+    auto m = spelling_to_id_.find(id_to_spelling_, joined);
+    if (!m)
       throw DataError(spec.merge_origin.describe(r),
                       "merge '" + left + " " + right + "' makes '" + joined +
                           "', which is not a token of " + spec.vocab_source,
                       "the merges and the vocabulary must come from the same tokenizer");
-    merges_.emplace_back(a->second, b->second);
-    pairs_.insert(a->second, b->second, static_cast<uint32_t>(r), m->second);
+    merges_.emplace_back(*a, *b);
+    pairs_.insert(*a, *b, static_cast<uint32_t>(r), *m);
   }
 }
 
@@ -168,15 +209,11 @@ const std::string& BpeModel::spelling_of(int32_t id) const {
 }
 
 std::optional<int32_t> BpeModel::id_of_spelling(std::string_view spelling) const {
-  auto it = spelling_to_id_.find(spelling);
-  if (it == spelling_to_id_.end()) return std::nullopt;
-  return it->second;
+  return spelling_to_id_.find(id_to_spelling_, spelling);
 }
 
 std::optional<int32_t> BpeModel::id_of_bytes(std::string_view bytes) const {
-  auto it = bytes_to_id_.find(bytes);
-  if (it == bytes_to_id_.end()) return std::nullopt;
-  return it->second;
+  return bytes_to_id_.find(id_to_bytes_, bytes);
 }
 
 std::vector<int> BpeModel::missing_bytes() const {
@@ -287,9 +324,8 @@ void BpeModel::encode_word(std::string_view bytes, std::vector<int32_t>& out) co
     return;
   }
   if (ignore_merges_) {
-    auto it = bytes_to_id_.find(bytes);
-    if (it != bytes_to_id_.end()) {
-      out.push_back(it->second);
+    if (auto id = bytes_to_id_.find(id_to_bytes_, bytes)) {
+      out.push_back(*id);
       return;
     }
   }

@@ -78,7 +78,20 @@ class BpeModel {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  using StringMap = std::unordered_map<std::string, int32_t, StringHash, std::equal_to<>>;
+
+  // Open-addressing index string -> id whose keys live in a per-id string table (no copies, one
+  // probe sequence of 8-byte slots; built once, then read-only).
+  class StringIndex {
+   public:
+    void init(size_t n);
+    // Keeps the existing id when the key is already present.
+    void insert(const std::vector<std::string>& keys, int32_t id);
+    std::optional<int32_t> find(const std::vector<std::string>& keys, std::string_view key) const;
+
+   private:
+    std::vector<uint64_t> slots_;  // hash high 32 bits << 32 | (id + 1); 0 = empty
+    uint64_t mask_ = 0;
+  };
 
   class Cache {
    public:
@@ -100,8 +113,8 @@ class BpeModel {
   std::vector<std::string> id_to_bytes_;
   std::vector<std::string> id_to_spelling_;
   std::vector<uint8_t> has_token_;
-  StringMap spelling_to_id_;
-  StringMap bytes_to_id_;
+  StringIndex spelling_to_id_;        // keys: id_to_spelling_
+  StringIndex bytes_to_id_;           // keys: id_to_bytes_
   std::array<int32_t, 256> byte_id_;  // -1: no single-byte token
   std::vector<std::pair<int32_t, int32_t>> merges_;
   PairTable pairs_;

@@ -173,20 +173,14 @@ bool resolve_nfc(const TokenizerLoadOptions& options, bool declared) {
                     "use one of: none, nfc, auto");
 }
 
-void read_vocab_object(const json& vocab, const std::string& where, BpeModelSpec& model) {
-  if (!vocab.is_object())
-    throw DataError(where, "the vocabulary must be a JSON object mapping token -> id",
-                    "write {\"!\": 0, \"\\\"\": 1, ...}");
-  model.vocab.reserve(vocab.size());
-  for (auto& [token, id] : vocab.items()) {
-    if (!id.is_number_integer())
-      throw DataError(where, "token '" + token + "': id must be an integer, got " + id.dump(),
-                      "every vocabulary value must be a token id");
-    long long v = id.get<long long>();
-    if (v < 0 || v > (1 << 24))
-      throw DataError(where, "token '" + token + "' has invalid id " + std::to_string(v),
+void check_vocab(std::vector<std::pair<std::string, long long>>& raw, const std::string& where,
+                 BpeModelSpec& model) {
+  model.vocab.reserve(raw.size());
+  for (auto& [token, id] : raw) {
+    if (id < 0 || id > (1 << 24))
+      throw DataError(where, "token '" + token + "' has invalid id " + std::to_string(id),
                       "ids must be small non-negative integers");
-    model.vocab.emplace_back(token, static_cast<int32_t>(v));
+    model.vocab.emplace_back(std::move(token), static_cast<int32_t>(id));
   }
   if (model.vocab.empty())
     throw DataError(where, "the vocabulary is empty", "is this the right file?");
@@ -289,6 +283,121 @@ bool mentions_byte_level(const json& node) {
   return false;
 }
 
+// The large parts of tokenizer files (the vocabulary object and the merges array) are collected
+// straight from the parser's events instead of being built as a DOM (a std::map of 150k keys costs
+// most of the load time); the rest of the document is parsed normally.
+struct BulkCollector {
+  std::vector<std::string> vocab_path, merges_path;  // container paths, e.g. {"model", "vocab"}
+  std::vector<std::pair<std::string, long long>>* vocab = nullptr;
+  std::vector<std::pair<std::string, std::string>>* merges = nullptr;
+  std::string error, error_field;  // the first problem seen, and where (e.g. "model.merges[7]")
+  bool vocab_seen = false, merges_seen = false;
+
+  std::vector<std::string> names;  // containers from the root ("" for the root, "[]" in arrays)
+  std::vector<char> kinds;         // 'o' object, 'a' array
+  std::string last_key;
+  std::vector<std::string> pair_parts;
+
+  bool at(const std::vector<std::string>& path) const {
+    return names.size() == path.size() + 1 &&
+           std::equal(path.begin(), path.end(), names.begin() + 1);
+  }
+  bool in_merge_pair() const {
+    return merges && names.size() == merges_path.size() + 2 && kinds.back() == 'a' &&
+           names.back() == "[]" &&
+           std::equal(merges_path.begin(), merges_path.end(), names.begin() + 1);
+  }
+  bool at_merges() const { return merges && !merges_path.empty() && at(merges_path); }
+  void fail(const std::string& field, const std::string& what) {
+    if (!error.empty()) return;
+    error = what;
+    error_field = field;
+  }
+  std::string merge_field() const {
+    std::string f;
+    for (const auto& n : merges_path) f += (f.empty() ? "" : ".") + n;
+    return f + "[" + std::to_string(merges->size()) + "]";
+  }
+
+  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+    using E = json::parse_event_t;
+    switch (event) {
+      case E::key:
+        last_key = parsed.get<std::string>();
+        return !(kinds.back() == 'o' && at(vocab_path));  // no map entry for vocabulary keys
+      case E::object_start:
+      case E::array_start: {
+        std::string name = names.empty() ? "" : (kinds.back() == 'a' ? "[]" : last_key);
+        bool pair_parent = at_merges() && kinds.back() == 'a';
+        if (pair_parent && event == E::object_start) fail(merge_field(), "a merge is an object");
+        names.push_back(std::move(name));
+        kinds.push_back(event == E::object_start ? 'o' : 'a');
+        if (kinds.back() == 'o' && at(vocab_path)) vocab_seen = true;
+        if (kinds.back() == 'a' && at_merges()) merges_seen = true;
+        return true;
+      }
+      case E::object_end:
+      case E::array_end: {
+        bool keep = true;
+        if (kinds.back() == 'a' && in_merge_pair()) {
+          if (pair_parts.size() == 2)
+            merges->emplace_back(std::move(pair_parts[0]), std::move(pair_parts[1]));
+          else
+            fail(merge_field(), "a merge must be a pair of strings");
+          pair_parts.clear();
+          keep = false;
+        }
+        names.pop_back();
+        kinds.pop_back();
+        return keep;
+      }
+      case E::value:
+        if (kinds.empty()) return true;
+        if (kinds.back() == 'o' && at(vocab_path)) {
+          if (parsed.is_number_integer())
+            vocab->emplace_back(last_key, parsed.get<long long>());
+          else
+            fail("", "token '" + last_key + "': id must be an integer, got " + parsed.dump());
+          return false;
+        }
+        if (kinds.back() == 'a' && at_merges()) {
+          std::string s = parsed.is_string() ? parsed.get<std::string>() : "";
+          size_t space = s.find(' ');
+          if (space == std::string::npos || space == 0 || space + 1 == s.size() ||
+              s.find(' ', space + 1) != std::string::npos)
+            fail(merge_field(), "malformed merge " + parsed.dump().substr(0, 80) +
+                                    " (expected two tokens separated by one space)");
+          else
+            merges->emplace_back(s.substr(0, space), s.substr(space + 1));
+          return false;
+        }
+        if (in_merge_pair()) {
+          if (parsed.is_string())
+            pair_parts.push_back(parsed.get<std::string>());
+          else
+            pair_parts.resize(3);  // reported at the end of the pair
+          return false;
+        }
+        return true;
+    }
+    return true;
+  }
+};
+
+json parse_json_text(const std::string& text, const std::string& path, BulkCollector* collector) {
+  try {
+    if (!collector) return json::parse(text);
+    return json::parse(text, [collector](int depth, json::parse_event_t event, json& parsed) {
+      return (*collector)(depth, event, parsed);
+    });
+  } catch (const json::parse_error& e) {
+    std::string msg = e.what();
+    auto p = msg.find("parse error");
+    throw DataError(path, "invalid JSON (" + (p == std::string::npos ? msg : msg.substr(p)) + ")",
+                    "the file is truncated or corrupt; restore it from the original tokenizer");
+  }
+}
+
 void append_json_string(std::string& out, const std::string& s) {
   out += json(s).dump();
 }
@@ -313,15 +422,7 @@ json added_token_json(const AddedToken& t) {
 }  // namespace
 
 json read_json_file(const std::string& path) {
-  std::string text = read_file(path);
-  try {
-    return json::parse(text);
-  } catch (const json::parse_error& e) {
-    std::string msg = e.what();
-    auto p = msg.find("parse error");
-    throw DataError(path, "invalid JSON (" + (p == std::string::npos ? msg : msg.substr(p)) + ")",
-                    "the file is truncated or corrupt; restore it from the original tokenizer");
-  }
+  return parse_json_text(read_file(path), path, nullptr);
 }
 
 BpeTokenizerSpec read_hf_vocab_merges(const std::string& dir, const TokenizerLoadOptions& options) {
@@ -329,7 +430,18 @@ BpeTokenizerSpec read_hf_vocab_merges(const std::string& dir, const TokenizerLoa
   spec.source = dir;
   std::string vocab_path = join_path(dir, "vocab.json");
   std::string merges_path = join_path(dir, "merges.txt");
-  read_vocab_object(read_json_file(vocab_path), vocab_path, spec.model);
+  {
+    std::vector<std::pair<std::string, long long>> raw;
+    BulkCollector c;
+    c.vocab = &raw;
+    json root = parse_json_text(read_file(vocab_path), vocab_path, &c);
+    if (!c.vocab_seen || !root.is_object())
+      throw DataError(vocab_path, "the vocabulary must be a JSON object mapping token -> id",
+                      "write {\"!\": 0, \"\\\"\": 1, ...}");
+    if (!c.error.empty())
+      throw DataError(vocab_path, c.error, "every vocabulary value must be a token id");
+    check_vocab(raw, vocab_path, spec.model);
+  }
   spec.model.vocab_source = vocab_path;
   read_merges_txt(merges_path, spec.model);
   spec.model.cache_capacity = static_cast<size_t>(std::max(0, options.cache_capacity));
@@ -353,7 +465,13 @@ BpeTokenizerSpec read_hf_tokenizer_json(const std::string& path,
                                         const TokenizerLoadOptions& options) {
   BpeTokenizerSpec spec;
   spec.source = path;
-  json j = read_json_file(path);
+  std::vector<std::pair<std::string, long long>> raw_vocab;
+  BulkCollector c;
+  c.vocab_path = {"model", "vocab"};
+  c.merges_path = {"model", "merges"};
+  c.vocab = &raw_vocab;
+  c.merges = &spec.model.merges;
+  json j = parse_json_text(read_file(path), path, &c);
   if (!j.is_object() || !j.contains("model") || !j["model"].is_object())
     throw DataError(path, "no 'model' object; this is not a Hugging Face tokenizer.json",
                     "pass the directory of a tokenizer saved by Hugging Face tokenizers");
@@ -371,39 +489,21 @@ BpeTokenizerSpec read_hf_tokenizer_json(const std::string& path,
           path, std::string("model.") + field + " is set; word-piece style BPE is not supported",
           "use a byte-level BPE tokenizer");
   }
-  if (!model.contains("vocab"))
-    throw DataError(path, "model.vocab is missing", "the file is incomplete");
-  read_vocab_object(model["vocab"], path + ": model.vocab", spec.model);
+  if (!c.error.empty())
+    throw DataError(c.error_field.empty() ? path + ": model.vocab" : path + ": " + c.error_field,
+                    c.error, "the file is corrupt; restore it from the original tokenizer");
+  if (!c.vocab_seen)
+    throw DataError(path + ": model.vocab", "missing or not an object mapping token -> id",
+                    "the file is incomplete");
+  if (model.contains("merges") && !model["merges"].is_null() && !c.merges_seen)
+    throw DataError(path + ": model.merges", "must be an array",
+                    "write [\"\u0120 t\", ...] or [[\"\u0120\", \"t\"], ...]");
+  check_vocab(raw_vocab, path + ": model.vocab", spec.model);
   spec.model.vocab_source = path;
   spec.model.ignore_merges = get_bool(model, "ignore_merges", false, path + ": model");
   spec.model.cache_capacity = static_cast<size_t>(std::max(0, options.cache_capacity));
   spec.model.merge_origin.file = path;
   spec.model.merge_origin.json = true;
-  if (model.contains("merges") && !model["merges"].is_null()) {
-    const json& merges = model["merges"];
-    if (!merges.is_array())
-      throw DataError(path + ": model.merges", "must be an array",
-                      "write [\"Ġ t\", ...] or [[\"Ġ\", \"t\"], ...]");
-    spec.model.merges.reserve(merges.size());
-    for (size_t i = 0; i < merges.size(); ++i) {
-      const json& m = merges[i];
-      std::string where = path + ": model.merges[" + std::to_string(i) + "]";
-      if (m.is_string()) {
-        std::string s = m.get<std::string>();
-        size_t space = s.find(' ');
-        if (space == std::string::npos || space == 0 || space + 1 == s.size() ||
-            s.find(' ', space + 1) != std::string::npos)
-          throw DataError(where, "malformed merge '" + s + "'",
-                          "write two tokens separated by one space");
-        spec.model.merges.emplace_back(s.substr(0, space), s.substr(space + 1));
-      } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
-        spec.model.merges.emplace_back(m[0].get<std::string>(), m[1].get<std::string>());
-      } else {
-        throw DataError(where, "malformed merge " + m.dump().substr(0, 80),
-                        "write \"a b\" or [\"a\", \"b\"]");
-      }
-    }
-  }
 
   if (auto it = j.find("added_tokens"); it != j.end() && !it->is_null()) {
     if (!it->is_array())
