@@ -2,7 +2,7 @@
 // batches. Each round gathers the node to expand from every live tree and calls Policy::expand
 // ONCE for all of them (each request reuses its parent's state, i.e. its KV cache, instead of
 // re-encoding prompt + path); finished trees drop out and waiting problems take their place
-// (up to max_trees at once). Every tree's seed derives from (options.seed, problem.key), and the
+// (up to max_trees at once). Every tree's seed derives from (options.seed, key, id), and the
 // policy contract makes children independent of batch composition, so a tree comes out identical
 // whether it runs alone or among others. run_search() is the one-tree case.
 // Thread-safety: one Forest per thread; it uses its Policy exclusively while run() runs.

@@ -17,8 +17,8 @@ struct SearchProblem {
   std::string question;  // the problem text (handed to the reward and exported as "problem")
   std::string prompt;    // what the policy is conditioned on; empty = use `question` as is
   std::string answer;    // gold answer handed to the reward
-  uint64_t key = 0;      // stable per problem (e.g. dataset index): the tree's seed is
-                         // Rng::derive(options.seed, key), whichever other trees run alongside
+  uint64_t key = 0;      // stable per problem (e.g. dataset index): the tree's seed derives from
+                         // (options.seed, key, id) only, whichever other trees run alongside
 
   const std::string& policy_prompt() const { return prompt.empty() ? question : prompt; }
 };

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <string_view>
 #include <utility>
 
 #include "core/errors.h"
@@ -41,13 +42,20 @@ class ScopedTimer {
 // Key of the random-choice stream, far from the iteration numbers used as request-seed keys.
 constexpr uint64_t kChoiceStreamKey = 0x63686f6963650000ull;
 
+// FNV-1a of the problem id: callers that leave every key at 0 still get distinct trees.
+uint64_t hash_id(std::string_view id) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : id) h = (h ^ c) * 0x100000001b3ull;
+  return h;
+}
+
 }  // namespace
 
 TreeSearch::TreeSearch(SearchProblem problem, const SearchParams& params, RewardFn reward)
     : problem_(std::move(problem)),
       params_(params),
       reward_(std::move(reward)),
-      seed_(Rng::derive(params.seed, problem_.key)),
+      seed_(Rng::derive(Rng::derive(params.seed, problem_.key), hash_id(problem_.id))),
       choice_rng_(Rng::derive(seed_, kChoiceStreamKey)) {
   DS_CHECK(static_cast<bool>(reward_), "TreeSearch needs a reward function");
 }

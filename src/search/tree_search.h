@@ -23,7 +23,7 @@ namespace ds::search {
 
 class TreeSearch {
  public:
-  // The tree's seed is Rng::derive(params.seed, problem.key).
+  // The tree's seed derives from (params.seed, problem.key, problem.id) only.
   TreeSearch(SearchProblem problem, const SearchParams& params, RewardFn reward);
 
   const SearchProblem& problem() const { return problem_; }
