@@ -78,12 +78,13 @@ void BM_SearchOneTree(benchmark::State& state) {
   const double p_eos = static_cast<double>(state.range(0)) / 1000.0;
   SearchOptions o = reference_shape();
   o.record_events = state.range(1) != 0;
-  double bookkeeping = 0, iterations = 0, nodes = 0, trees = 0;
+  double bookkeeping = 0, reward = 0, iterations = 0, nodes = 0, trees = 0;
   int i = 0;
   for (auto _ : state) {
     InstantPolicy policy(o.chunk_tokens, p_eos);
     SearchResult r = run_search(policy, problem(i++), o, boxed_reward());
     bookkeeping += r.stats.bookkeeping_seconds;
+    reward += r.stats.reward_seconds;
     iterations += r.stats.iterations;
     nodes += r.stats.nodes;
     trees += 1;
@@ -92,6 +93,7 @@ void BM_SearchOneTree(benchmark::State& state) {
   state.counters["iters_per_tree"] = iterations / trees;
   state.counters["nodes_per_tree"] = nodes / trees;
   state.counters["bookkeeping_us_per_iter"] = 1e6 * bookkeeping / iterations;
+  state.counters["reward_share"] = reward / bookkeeping;
 }
 // p_eos in 1/1000: 20 -> deep trees (~hundreds of iterations), 100 -> shallower; events off/on.
 BENCHMARK(BM_SearchOneTree)

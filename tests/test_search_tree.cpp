@@ -484,6 +484,8 @@ TEST(SearchTree, RootOnlyFirstStepAndSamplingPassedToPolicy) {
   EXPECT_EQ(r.stats.generated_tokens, m.counters().generated_tokens);
   EXPECT_EQ(r.stats.prefill_tokens, 1);  // the one-byte prompt "Q"
   EXPECT_GE(r.stats.seconds, r.stats.bookkeeping_seconds);
+  EXPECT_GE(r.stats.bookkeeping_seconds, r.stats.reward_seconds);
+  EXPECT_GT(r.stats.reward_seconds, 0.0);  // terminals were verified
 }
 
 std::string fingerprint(const SearchResult& r, const SearchProblem& p, const SearchOptions& o) {

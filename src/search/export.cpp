@@ -106,7 +106,8 @@ json tree_to_json(const SearchResult& result, const SearchProblem& problem,
                 {"filled", s.filled},
                 {"stop_reason", s.stop_reason},
                 {"policy_seconds", s.policy_seconds},
-                {"bookkeeping_seconds", s.bookkeeping_seconds}};
+                {"bookkeeping_seconds", s.bookkeeping_seconds},
+                {"reward_seconds", s.reward_seconds}};
   return {{"problem", problem.question},
           {"answer", problem.answer},
           {"id", problem.id},

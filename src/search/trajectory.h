@@ -62,6 +62,7 @@ struct SearchStats {
   double seconds = 0.0;              // wall time from start to finish of this tree
   double policy_seconds = 0.0;       // wall time of the policy calls this tree took part in
   double bookkeeping_seconds = 0.0;  // time in this tree's own search code (not the policy)
+  double reward_seconds = 0.0;       // the part of bookkeeping spent in the reward (verifier)
   bool correct_found = false;        // some verified terminal is correct
   int terminals_found = 0;           // verified terminal nodes
   int backed_up = 0;                 // trajectories returned

@@ -93,7 +93,11 @@ void TreeSearch::classify_terminal(int32_t id) {
   bool finished = n.finish == FinishReason::kEos;
   Outcome outcome = Outcome::kIncomplete;
   if (finished || params_.capped_paths == CappedPaths::kVerify) {
-    Verdict v = reward_(problem_, tree_.response(id));
+    Verdict v;
+    {
+      ScopedTimer timer(reward_seconds_);
+      v = reward_(problem_, tree_.response(id));
+    }
     // [R]: an unfinished path is incomplete only when no answer can be read from it.
     if (finished || v.answered) outcome = v.correct ? Outcome::kCorrect : Outcome::kIncorrect;
   }
@@ -357,6 +361,7 @@ SearchResult TreeSearch::finish(std::vector<StateId>& release) {
     s.policy_seconds = policy_seconds_;
   }
   out.stats.bookkeeping_seconds = bookkeeping_seconds_;
+  out.stats.reward_seconds = reward_seconds_;
   out.stats.seconds = monotonic_seconds() - start_time_;
   out.tree = std::move(tree_);
   out.events = std::move(events_);

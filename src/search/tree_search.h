@@ -77,6 +77,7 @@ class TreeSearch {
   std::vector<SearchEvent> events_, fills_;
   const char* stop_reason_ = "";
   double start_time_ = 0.0, bookkeeping_seconds_ = 0.0, policy_seconds_ = 0.0;
+  double reward_seconds_ = 0.0;
 };
 
 // Seconds on a monotonic clock (for the bookkeeping / policy split).
