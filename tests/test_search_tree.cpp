@@ -156,6 +156,23 @@ TEST(SearchTree, TrajectoriesCarrySoftClippedNodeValues) {
   EXPECT_FLOAT_EQ(c.node_q[1], 1.0f);
 }
 
+TEST(SearchTree, TerminalSummariesListEveryVerifiedTerminal) {
+  MockPolicy m(strict());
+  script_example(m);
+  SearchResult r = run_search(m, problem(), small(2, 3, 3), boxed_reward());
+  auto all = terminal_summaries(r.tree);
+  ASSERT_EQ(all.size(), 5u);  // n3, n4, n6, n7, n8
+  EXPECT_EQ(all[0].node, 3);
+  EXPECT_FALSE(all[0].backed_up);
+  EXPECT_EQ(all[0].length, 11);  // "a" + "\boxed{1}" + EOS
+  EXPECT_EQ(all[3].node, 7);
+  EXPECT_EQ(all[3].outcome, Outcome::kIncomplete);
+  EXPECT_EQ(all[3].length, 3);  // "b" "c" "d"
+  int backed = 0;
+  for (const auto& t : all) backed += t.backed_up;
+  EXPECT_EQ(backed, 3);
+}
+
 TEST(SearchTree, SoftClipScaleOptions) {
   MockPolicy m(strict());
   script_example(m);

@@ -79,4 +79,15 @@ struct SearchResult {
   std::vector<SearchEvent> fills;   // budget-fill backups (expanded == kNoNode)
 };
 
+// Every verified terminal of a tree (backed up or not), e.g. for the [P] advantage baseline over
+// all terminals of a tree. In node id order.
+struct TerminalSummary {
+  int32_t node = kNoNode;
+  double reward = 0.0;
+  Outcome outcome = Outcome::kNone;
+  int64_t length = 0;  // response tokens of its root-to-leaf path
+  bool backed_up = false;
+};
+std::vector<TerminalSummary> terminal_summaries(const Tree& tree);
+
 }  // namespace ds::search
