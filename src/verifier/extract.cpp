@@ -98,8 +98,10 @@ std::vector<std::string> find_boxed(std::string_view s, bool* unterminated) {
   std::vector<std::string> out;
   if (unterminated) *unterminated = false;
   size_t pos = 0;
+  size_t a = s.find("\\boxed"), b = s.find("\\fbox");  // next occurrences, searched lazily
   while (pos < s.size()) {
-    size_t a = s.find("\\boxed", pos), b = s.find("\\fbox", pos);
+    if (a != std::string_view::npos && a < pos) a = s.find("\\boxed", pos);
+    if (b != std::string_view::npos && b < pos) b = s.find("\\fbox", pos);
     size_t at = std::min(a, b);
     if (at == std::string_view::npos) break;
     size_t i = at + (at == a ? 6 : 5);

@@ -25,10 +25,12 @@ class Unsupported : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-double binom_estimate(double n, double k) {  // C(n, k) in floating point, saturating
+double binom_estimate(double n, double k) {  // C(n, k) in floating point, saturating at 1e12
+  k = std::min(k, n - k);
+  if (k > 1e4) return 1e12;
   double r = 1;
   for (double i = 1; i <= k && r < 1e12; ++i) r = r * (n - k + i) / i;
-  return r;
+  return std::min(r, 1e12);
 }
 
 // Estimated number of terms after full expansion (saturates at 1e12).
