@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "core/errors.h"
+#include "core/log.h"
 #include "tokenizer/hf_files.h"
 #include "tokenizer/utf8.h"
 
@@ -39,43 +40,51 @@ BpeTokenizer::BpeTokenizer(BpeTokenizerSpec spec)
       pad_token_(std::move(spec.pad_token)),
       bos_token_(std::move(spec.bos_token)) {
   std::vector<AddedToken> added = std::move(spec.added_tokens);
-  for (const std::string& name : spec.special_token_names) {
-    if (name.empty()) continue;
-    bool known = std::any_of(added.begin(), added.end(),
-                             [&](const AddedToken& t) { return t.content == name; });
-    auto id = model_.id_of_spelling(name);
-    if (!known && id) added.push_back({*id, name, false, false, false, false, true});
-  }
-  added_ = AddedTokenMatcher(std::move(added));
   int32_t max_id = model_.max_id();
-  for (const auto& t : added_.tokens()) {
+  for (const auto& t : added) {
     if (t.id < 0 || t.id > (1 << 24))
       throw DataError(spec.source,
                       "added token '" + t.content + "' has invalid id " + std::to_string(t.id),
                       "added token ids must be small non-negative integers");
     max_id = std::max(max_id, t.id);
   }
+  // Special tokens named by the config: an ordinary vocabulary entry becomes an added token; one
+  // that exists nowhere gets the next free id (both as HF transformers does).
+  std::vector<std::string> names = spec.special_token_names;
+  names.insert(names.end(), {eos_token_, pad_token_, bos_token_});
+  for (const std::string& name : names) {
+    if (name.empty()) continue;
+    bool known = std::any_of(added.begin(), added.end(),
+                             [&](const AddedToken& t) { return t.content == name; });
+    if (known) continue;
+    auto id = model_.id_of_spelling(name);
+    if (!id) {
+      id = ++max_id;
+      log_warn("{}: special token '{}' is not in the vocabulary; it gets the new id {}",
+               spec.source, name, *id);
+    }
+    added.push_back({*id, name, false, false, false, false, true});
+  }
+  added_ = AddedTokenMatcher(std::move(added));
   vocab_size_ = max_id + 1;
   added_index_by_id_.assign(static_cast<size_t>(vocab_size_), -1);
   for (size_t i = 0; i < added_.tokens().size(); ++i)
     added_index_by_id_[added_.tokens()[i].id] = static_cast<int32_t>(i);
 
-  auto require = [&](const std::string& token, const char* field) -> int32_t {
+  auto find = [&](const std::string& token) -> int32_t {
     if (token.empty()) return -1;
     auto id = resolve(token);
-    if (!id)
-      throw DataError(spec.source,
-                      std::string(field) + " '" + token + "' is not a token of this vocabulary",
-                      "fix the tokenizer_config.json entry or add the token to the added tokens");
+    DS_CHECK(id.has_value(), "special token '" + token + "' was registered above");
     return *id;
   };
-  eos_id_ = require(eos_token_, "eos_token");
-  pad_id_ = require(pad_token_, "pad_token");
-  require(bos_token_, "bos_token");
-  if (eos_id_ < 0) {  // no config: the usual end-of-text spellings
+  eos_id_ = find(eos_token_);
+  pad_id_ = find(pad_token_);
+  if (eos_id_ < 0) {  // no config: an added token with one of the usual end-of-text spellings
     for (const char* name : {"<|endoftext|>", "<|end_of_text|>", "</s>", "<|im_end|>", "<eos>"}) {
-      if (auto id = resolve(name)) {
-        eos_id_ = *id;
+      auto it = std::find_if(added_.tokens().begin(), added_.tokens().end(),
+                             [&](const AddedToken& t) { return t.content == name; });
+      if (it != added_.tokens().end()) {
+        eos_id_ = it->id;
         eos_token_ = name;
         break;
       }

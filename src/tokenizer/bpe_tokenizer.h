@@ -26,8 +26,11 @@ struct BpeTokenizerSpec {
   bool add_prefix_space = false;  // HF ByteLevel: prepend ' ' to each text segment lacking one
   bool nfc = false;               // NFC-normalize ordinary text before splitting
   bool declared_nfc = false;      // the files declare an NFC normalizer (written back on save)
-  std::string eos_token, pad_token, bos_token;  // token strings; empty = not set
-  std::string source;                           // the directory or file named in errors
+  // Token strings; empty = not set. Without eos_token, an added token spelled <|endoftext|>,
+  // <|end_of_text|>, </s>, <|im_end|> or <eos> is used; with none of them eos_id() is -1.
+  // Without pad_token, pad = eos.
+  std::string eos_token, pad_token, bos_token;
+  std::string source;  // the directory or file named in errors
 };
 
 class BpeTokenizer final : public Tokenizer {
