@@ -14,8 +14,7 @@ namespace {
 
 constexpr int32_t kMaxTokenId = (1 << 24) - 1;  // ids index dense tables
 constexpr uint32_t kNoRank = UINT32_MAX;
-constexpr size_t kScanMaxSymbols = 64;   // above this the heap algorithm is used
-constexpr size_t kMaxCachedBytes = 256;  // longer pre-tokens rarely repeat
+constexpr size_t kScanMaxSymbols = 64;  // above this the heap algorithm is used
 
 inline uint64_t mix(uint64_t x) {
   x ^= x >> 33;
@@ -108,23 +107,63 @@ std::optional<int32_t> BpeModel::StringIndex::find(const std::vector<std::string
 
 // ---- Cache -----------------------------------------------------------------------------------
 
-BpeModel::Cache::Cache(size_t capacity)
-    : per_shard_((capacity + kShards - 1) / kShards), shards_(new Shard[kShards]) {}
-
-bool BpeModel::Cache::get(std::string_view key, size_t hash, std::vector<int32_t>& out) const {
-  const Shard& s = shards_[(hash >> 7) % kShards];
-  std::lock_guard<std::mutex> lock(s.mu);
-  auto it = s.map.find(key);
-  if (it == s.map.end()) return false;
-  out.insert(out.end(), it->second.begin(), it->second.end());
-  return true;
+BpeModel::Cache::Cache(size_t capacity) : stripes_(new std::mutex[kStripes]) {
+  if (capacity == 0) return;
+  size_t n = 2;
+  while (n < capacity) n <<= 1;
+  slots_.resize(n);
+  mask_ = n - 1;
 }
 
-void BpeModel::Cache::put(std::string_view key, size_t hash, const int32_t* ids, size_t n) {
-  Shard& s = shards_[(hash >> 7) % kShards];
-  std::lock_guard<std::mutex> lock(s.mu);
-  if (s.map.size() >= per_shard_) s.map.clear();  // bounded: start over when full
-  s.map.emplace(std::string(key), std::vector<int32_t>(ids, ids + n));
+uint64_t BpeModel::Cache::hash_key(std::string_view key) {
+  // Short keys: 8 bytes at a time through a multiply-xorshift mix.
+  uint64_t h = 0x9E3779B97F4A7C15ULL ^ (key.size() * 0xff51afd7ed558ccdULL);
+  const char* p = key.data();
+  size_t n = key.size();
+  while (n >= 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    h = (h ^ v) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
+    p += 8;
+    n -= 8;
+  }
+  uint64_t v = 0;
+  std::memcpy(&v, p, n);
+  h = (h ^ v) * 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 29;
+  return h | 1;  // never 0 (the empty mark)
+}
+
+// Two-way set associative: a key lives in slot 2k or 2k+1 of its set k.
+bool BpeModel::Cache::get(std::string_view key, uint64_t hash, std::vector<int32_t>& out) const {
+  size_t set = hash & mask_ & ~size_t{1};
+  std::lock_guard<std::mutex> lock(stripes_[(set >> 1) % kStripes]);
+  for (size_t i = set; i < set + 2; ++i) {
+    const Slot& s = slots_[i];
+    if (s.hash == hash && s.key_len == key.size() &&
+        std::memcmp(s.key, key.data(), key.size()) == 0) {
+      out.insert(out.end(), s.ids, s.ids + s.n_ids);
+      return true;
+    }
+  }
+  return false;
+}
+
+void BpeModel::Cache::put(std::string_view key, uint64_t hash, const int32_t* ids, size_t n) {
+  if (key.size() > kMaxKey || n > kMaxIds) return;
+  size_t set = hash & mask_ & ~size_t{1};
+  std::lock_guard<std::mutex> lock(stripes_[(set >> 1) % kStripes]);
+  // An empty slot if any, else the victim chosen by a hash bit (cheap pseudo-random replacement).
+  size_t i = slots_[set].hash == 0       ? set
+             : slots_[set + 1].hash == 0 ? set + 1
+                                         : set + ((hash >> 40) & 1);
+  Slot& s = slots_[i];
+  s.hash = hash;
+  s.key_len = static_cast<uint8_t>(key.size());
+  s.n_ids = static_cast<uint8_t>(n);
+  std::memcpy(s.key, key.data(), key.size());
+  std::memcpy(s.ids, ids, n * sizeof(int32_t));
 }
 
 // ---- BpeModel --------------------------------------------------------------------------------
@@ -329,10 +368,10 @@ void BpeModel::encode_word(std::string_view bytes, std::vector<int32_t>& out) co
       return;
     }
   }
-  bool cacheable = cache_.enabled() && bytes.size() <= kMaxCachedBytes;
-  size_t hash = 0;
+  bool cacheable = cache_.enabled() && bytes.size() <= Cache::kMaxKey;
+  uint64_t hash = 0;
   if (cacheable) {
-    hash = StringHash{}(bytes);
+    hash = Cache::hash_key(bytes);
     if (cache_.get(bytes, hash, out)) return;
   }
   size_t start = out.size();

@@ -93,21 +93,30 @@ class BpeModel {
     uint64_t mask_ = 0;
   };
 
+  // Direct-mapped memo of short pre-tokens (<= kMaxKey bytes, <= kMaxIds ids): one slot per hash,
+  // a newer entry replaces an older one; slots are guarded by striped mutexes.
   class Cache {
    public:
+    static constexpr size_t kMaxKey = 30;
+    static constexpr size_t kMaxIds = 8;
     explicit Cache(size_t capacity);
-    bool get(std::string_view key, size_t hash, std::vector<int32_t>& out) const;
-    void put(std::string_view key, size_t hash, const int32_t* ids, size_t n);
-    bool enabled() const { return per_shard_ > 0; }
+    bool enabled() const { return mask_ != 0 || !slots_.empty(); }
+    // Appends the cached ids of key (hash from hash_key) to out; false on a miss.
+    bool get(std::string_view key, uint64_t hash, std::vector<int32_t>& out) const;
+    void put(std::string_view key, uint64_t hash, const int32_t* ids, size_t n);
+    static uint64_t hash_key(std::string_view key);
 
    private:
-    static constexpr size_t kShards = 16;
-    struct Shard {
-      mutable std::mutex mu;
-      std::unordered_map<std::string, std::vector<int32_t>, StringHash, std::equal_to<>> map;
+    struct Slot {
+      uint64_t hash = 0;  // 0: empty
+      uint8_t key_len = 0, n_ids = 0;
+      char key[kMaxKey];
+      int32_t ids[kMaxIds];
     };
-    size_t per_shard_;
-    std::unique_ptr<Shard[]> shards_;
+    static constexpr size_t kStripes = 64;
+    std::vector<Slot> slots_;
+    uint64_t mask_ = 0;
+    std::unique_ptr<std::mutex[]> stripes_;
   };
 
   std::vector<std::string> id_to_bytes_;
