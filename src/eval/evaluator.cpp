@@ -147,11 +147,16 @@ EvalReport run_eval(const std::vector<Benchmark>& benchmarks, ResponseGenerator&
         store.append({bench.name, prob.id, w.sample, g.text, score.extracted, score.correct});
         report.stats.prompt_tokens += g.prompt_tokens;
         report.stats.new_tokens += g.new_tokens;
+        report.stats.finished += g.finished ? 1 : 0;
+        report.stats.prompts_truncated += g.prompt_truncated ? 1 : 0;
         ++report.stats.samples_generated;
       }
     }
     progress.advance(end - start, fmt::format("{:.1f} tok/s", report.stats.tokens_per_second()));
   }
+  if (report.stats.prompts_truncated > 0)
+    log_warn("{} of {} samples had a prompt longer than the model's context; it was left-truncated",
+             report.stats.prompts_truncated, report.stats.samples_generated);
   if (!pending.empty())
     progress.finish(fmt::format("{} tokens in {:.1f} s, {:.1f} tok/s", report.stats.new_tokens,
                                 report.stats.seconds, report.stats.tokens_per_second()));

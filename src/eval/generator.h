@@ -27,10 +27,11 @@ struct GenerationRequest {
 };
 
 struct GeneratedText {
-  std::string text;           // the response only (prompt excluded), special tokens removed
-  int64_t prompt_tokens = 0;  // length of the tokenized prompt
-  int64_t new_tokens = 0;     // generated tokens (including the final EOS if any)
-  bool finished = false;      // stopped at EOS (false: cut at max_new_tokens)
+  std::string text;               // the response only (prompt excluded), special tokens removed
+  int64_t prompt_tokens = 0;      // length of the tokenized prompt
+  int64_t new_tokens = 0;         // generated tokens (including the final EOS if any)
+  bool finished = false;          // stopped at EOS (false: cut at max_new_tokens or the context)
+  bool prompt_truncated = false;  // the prompt did not fit the context and was left-truncated
 };
 
 class ResponseGenerator {
@@ -42,13 +43,10 @@ class ResponseGenerator {
       const std::vector<GenerationRequest>& requests, const SamplingSpec& spec) = 0;
 };
 
-// What a scorer says about one response.
-struct Score {
-  bool correct = false;
-  std::string extracted;  // the answer found in the response ("" when none)
-};
-// Scores a response against a problem's gold answer (the math verifier by default, or a task's
-// own checker; see scorers.h). Must be deterministic.
+// What a scorer says about one response: {correct, extracted ("" when none), reason}.
+using Score = ds::tasks::Score;
+// Scores a response against a problem's gold answer. Must be deterministic. The default is
+// ds::tasks::score_response: the verifier of problem.task (the math verifier for "math").
 using Scorer = std::function<Score(const Problem& problem, const std::string& response)>;
 
 // Builds the prompt text of a problem (see prompt_template.h).

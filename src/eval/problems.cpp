@@ -5,7 +5,7 @@
 #include <set>
 
 #include "core/errors.h"
-#include "core/jsonl.h"
+#include "tasks/problem_io.h"
 
 namespace ds::eval {
 
@@ -13,35 +13,17 @@ std::string benchmark_name(const std::string& path) {
   return std::filesystem::path(path).stem().string();
 }
 
-Benchmark load_benchmark(const std::string& path, int limit) {
+Benchmark load_benchmark(const std::string& path, int limit, const std::string& default_task) {
   Benchmark bench;
   bench.name = benchmark_name(path);
   bench.path = path;
-  std::set<std::string> seen;
-  for_each_jsonl(path, [&](const json& v, size_t line) {
-    if (limit > 0 && static_cast<int>(bench.problems.size()) >= limit) return;
-    Problem p;
-    p.id = require_string(v, "id", path, line);
-    p.problem = require_string(v, "problem", path, line);
-    p.answer = require_string(v, "answer", path, line);
-    if (p.id.empty())
-      throw DataError(location(path, line), "field 'id' is empty",
-                      "give every problem a unique id");
-    if (p.problem.empty())
-      throw DataError(location(path, line), "field 'problem' is empty (id " + p.id + ")",
-                      "write the question text in \"problem\"");
-    if (!seen.insert(p.id).second)
-      throw DataError(location(path, line), "duplicate id '" + p.id + "'",
-                      "ids must be unique within a file (they key saved responses)");
-    bench.problems.push_back(std::move(p));
-  });
-  if (bench.problems.empty())
-    throw DataError(path, "no problems in file",
-                    "write one {\"id\", \"problem\", \"answer\"} object per line");
+  bench.problems = tasks::load_problems(path, default_task);
+  if (limit > 0 && static_cast<int>(bench.problems.size()) > limit) bench.problems.resize(limit);
   return bench;
 }
 
-std::vector<Benchmark> load_benchmarks(const std::string& comma_separated_paths, int limit) {
+std::vector<Benchmark> load_benchmarks(const std::string& comma_separated_paths, int limit,
+                                       const std::string& default_task) {
   std::vector<std::string> paths;
   size_t start = 0;
   while (start <= comma_separated_paths.size()) {
@@ -60,7 +42,7 @@ std::vector<Benchmark> load_benchmarks(const std::string& comma_separated_paths,
     if (!names.insert(name).second)
       throw ConfigError("--data", "two files are both named '" + name + "'",
                         "benchmarks are named by file stem; rename one of the files");
-    out.push_back(load_benchmark(path, limit));
+    out.push_back(load_benchmark(path, limit, default_task));
   }
   return out;
 }

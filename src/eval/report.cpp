@@ -133,6 +133,8 @@ json results_json(const EvalReport& report) {
                 {"samples_resumed", s.samples_resumed},
                 {"prompt_tokens", s.prompt_tokens},
                 {"new_tokens", s.new_tokens},
+                {"finished", s.finished},
+                {"prompts_truncated", s.prompts_truncated},
                 {"seconds", s.seconds},
                 {"tokens_per_second", s.tokens_per_second()}}}};
 }

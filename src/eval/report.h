@@ -36,7 +36,9 @@ struct GenerationStats {
   long samples_resumed = 0;
   long prompt_tokens = 0;
   long new_tokens = 0;
-  double seconds = 0;  // wall time inside the generator
+  long finished = 0;           // generated samples that ended at EOS (the rest hit a length cap)
+  long prompts_truncated = 0;  // generated samples whose prompt was cut to fit the context
+  double seconds = 0;          // wall time inside the generator
   double tokens_per_second() const { return seconds > 0 ? new_tokens / seconds : 0.0; }
 };
 
