@@ -168,6 +168,12 @@ TEST_F(TokenizerJsonErrors, UnsupportedModels) {
   d["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = "\\w+";
   std::string msg = error_with(d);
   EXPECT_TRUE(has(msg, "pre_tokenizer") && has(msg, "split_rule")) << msg;
+  d = doc_;
+  d["pre_tokenizer"]["pretokenizers"][0]["behavior"] = "Removed";  // drops the matches: unsupported
+  EXPECT_TRUE(has(error_with(d), "pre_tokenizer"));
+  d = doc_;
+  d["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = "\\w+";
+  error_with(d);
   // ... which an explicit split rule overrides.
   TokenizerLoadOptions o;
   o.split_rule = "qwen2";

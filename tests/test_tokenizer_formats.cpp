@@ -130,16 +130,18 @@ TEST(Formats, SplitRuleFromTokenizerClass) {
   fs::create_symlink(qwen + "/vocab.json", dir / "vocab.json");
   fs::create_symlink(qwen + "/merges.txt", dir / "merges.txt");
   // No tokenizer_config.json: the classic GPT-2 layout (gpt2 rule). Qwen's vocab.json lacks
-  // <|endoftext|>, so it gets the next free id as a special token, as in HF.
+  // <|endoftext|> and no file names an eos token: there is none.
   auto gpt2_rule = load_tokenizer(dir.string());
   EXPECT_EQ(as_bpe(gpt2_rule).split_rule(), SplitRule::kGpt2);
-  EXPECT_EQ(gpt2_rule->eos_id(), 151643);
+  EXPECT_EQ(gpt2_rule->eos_id(), -1);
+  EXPECT_EQ(gpt2_rule->vocab_size(), 151643);
   testing::write_text(
       dir / "tokenizer_config.json",
       R"({"tokenizer_class": "Qwen2Tokenizer", "eos_token": {"content": "<|endoftext|>"}})");
-  auto qwen_rule = load_tokenizer(dir.string());
+  auto qwen_rule = load_tokenizer(dir.string());  // (warns: the named eos gets a new id, as in HF)
   EXPECT_EQ(as_bpe(qwen_rule).split_rule(), SplitRule::kQwen2);
   EXPECT_EQ(qwen_rule->eos_id(), 151643);
+  EXPECT_TRUE(qwen_rule->is_special(151643));
   EXPECT_EQ(qwen_rule->encode("2024"), (Ids{17, 15, 17, 19}));
   // Case-insensitive contractions are qwen2-only: "'M" is one piece there, two under gpt2.
   EXPECT_NE(qwen_rule->encode("I'M"), gpt2_rule->encode("I'M"));

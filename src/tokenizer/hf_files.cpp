@@ -257,6 +257,11 @@ void scan_pre_tokenizer(const json& node, PreTokenizerInfo& info) {
         (*pattern)["Regex"].is_string())
       regex = (*pattern)["Regex"].get<std::string>();
     bool matched = false;
+    auto behavior = node.find("behavior");
+    auto invert = node.find("invert");
+    bool isolated = behavior == node.end() || *behavior == "Isolated";
+    bool inverted = invert != node.end() && *invert == true;
+    if (!isolated || inverted) regex.clear();  // a different kind of split
     for (SplitRule r : {SplitRule::kQwen2, SplitRule::kLlama3, SplitRule::kGpt2}) {
       if (!regex.empty() && regex == split_rule_pattern(r)) {
         info.rules.push_back(r);
@@ -448,8 +453,9 @@ BpeTokenizerSpec read_hf_vocab_merges(const std::string& dir, const TokenizerLoa
 
   ConfigInfo info = read_config(dir);
   apply_config(spec, info);
-  if (!info.present) {  // classic GPT-2 layout: <|endoftext|> is eos, bos and unk
-    spec.special_token_names.push_back("<|endoftext|>");
+  if (!info.present) {  // classic GPT-2 layout: <|endoftext|>, when in the vocabulary, is special
+    for (const auto& [token, id] : spec.model.vocab)
+      if (token == "<|endoftext|>") spec.special_token_names.push_back(token);
   }
   spec.add_prefix_space = info.add_prefix_space.value_or(false);
   spec.split_rule = options.split_rule == "auto" ? rule_from_class(info.tokenizer_class, info.path)

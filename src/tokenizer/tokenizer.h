@@ -28,8 +28,9 @@ class Tokenizer {
   virtual std::string token_bytes(int32_t id) const = 0;
   virtual int32_t vocab_size() const = 0;
   // End-of-sequence id used to stop generation (from tokenizer_config.json / the model's config).
+  // -1 only for a BPE tokenizer whose files name no eos token and hold none of the usual ones.
   virtual int32_t eos_id() const = 0;
-  // Padding id (may equal eos_id).
+  // Padding id (may equal eos_id; -1 when eos_id is -1 and no pad token is named).
   virtual int32_t pad_id() const = 0;
   // Id of a token given by its string form (e.g. "<|im_end|>"), if any.
   virtual std::optional<int32_t> token_id(std::string_view token) const = 0;
