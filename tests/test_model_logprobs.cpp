@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/errors.h"
+#include "model/checkpoint.h"
 #include "model/logprobs.h"
 
 namespace dm = ds::model;

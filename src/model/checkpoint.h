@@ -57,6 +57,10 @@ torch::Dtype parse_dtype(const std::string& name);
 // Hugging Face's torch_dtype spelling: "float32", "bfloat16", "float16", "float64".
 std::string dtype_name(torch::Dtype dtype);
 
+// "cpu", "cuda", "cuda:N" -> a device; ConfigError for other strings, UsageError when CUDA is
+// requested but this libtorch build / machine has none.
+torch::Device parse_device(const std::string& name);
+
 // safetensors dtype <-> torch dtype (U16/U32/U64 have no torch 1.13 type: DataError).
 torch::Dtype to_torch_dtype(StDtype d, const std::string& source = "");
 StDtype to_st_dtype(torch::Dtype d);

@@ -16,8 +16,4 @@ namespace ds::model {
 std::vector<double> sequence_logprobs(TransformerImpl& model, const std::vector<int32_t>& ids,
                                       int64_t chunk = 256);
 
-// "cpu", "cuda", "cuda:N" -> a device; ConfigError for other strings, UsageError when CUDA is
-// requested but this libtorch build / machine has none.
-torch::Device parse_device(const std::string& name);
-
 }  // namespace ds::model

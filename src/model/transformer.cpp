@@ -119,7 +119,7 @@ AttentionImpl::AttentionImpl(const ModelConfig& c, const torch::TensorOptions& o
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
                                      const torch::Tensor& sin, const KVBlock* past,
-                                     const torch::Tensor& mask, KVBlock* present) {
+                                     const torch::Tensor& blocked, KVBlock* present) {
   const int64_t B = x.size(0), T = x.size(1), G = heads / kv_heads;
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
   torch::Tensor q = q_proj(x).view({B, T, heads, head_dim}).transpose(1, 2);     // (B, H, T, d)
@@ -138,13 +138,13 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
   q = q.reshape({B, kv_heads, G * T, head_dim});               // (B, KV, G*T, d)
   torch::Tensor scores = torch::matmul(q, k.transpose(2, 3));  // (B, KV, G*T, S)
   if (is_half(scores.scalar_type())) scores = scores.to(torch::kFloat32);
-  if (mask.defined()) {
-    // mask (B|1, 1, 1, T, S): true = may attend. Masked scores get the lowest finite value so a
-    // fully masked (padding) row is uniform rather than NaN.
+  if (blocked.defined()) {
+    // blocked (B|1, 1, 1, T, S): true = may NOT attend. Blocked scores get the lowest finite value
+    // so a fully blocked (padding) row is uniform rather than NaN.
     scores = scores.view({B, kv_heads, G, T, S})
-                 .masked_fill(mask.logical_not(), scores.scalar_type() == torch::kFloat64
-                                                      ? std::numeric_limits<double>::lowest()
-                                                      : std::numeric_limits<float>::lowest())
+                 .masked_fill(blocked, scores.scalar_type() == torch::kFloat64
+                                           ? std::numeric_limits<double>::lowest()
+                                           : std::numeric_limits<float>::lowest())
                  .view({B, kv_heads, G * T, S});
   }
   torch::Tensor probs = torch::softmax(scores, -1);  // (B, KV, G*T, S) f32
@@ -176,8 +176,8 @@ DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c, const torch::TensorOpti
 
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
                                         const torch::Tensor& sin, const KVBlock* past,
-                                        const torch::Tensor& mask, KVBlock* present) {
-  torch::Tensor h = x + self_attn(input_layernorm(x), cos, sin, past, mask, present);
+                                        const torch::Tensor& blocked, KVBlock* present) {
+  torch::Tensor h = x + self_attn(input_layernorm(x), cos, sin, past, blocked, present);
   return h + mlp(post_attention_layernorm(h));
 }
 
@@ -226,15 +226,17 @@ torch::Tensor TransformerImpl::forward_hidden(const ForwardInput& in) {
   DS_CHECK(positions.dim() == 2 && positions.size(0) == B && positions.size(1) == T,
            "positions must be (B, T) like ids");
 
-  torch::Tensor mask;  // (B|1, 1, 1, T, S) bool, or undefined when nothing is masked
+  // (B|1, 1, 1, T, S) bool, true = may NOT attend; undefined when nothing is masked. Inverted once
+  // here rather than in every layer.
+  torch::Tensor blocked;
   if (in.mask.defined()) {
     DS_CHECK(in.mask.dim() == 4 && in.mask.size(1) == 1 && in.mask.size(2) == T &&
                  in.mask.size(3) == P + T && (in.mask.size(0) == B || in.mask.size(0) == 1),
              "mask must be (B, 1, T, P + T)");
-    mask = in.mask.scalar_type() == torch::kBool ? in.mask : in.mask.to(torch::kBool);
-    mask = mask.unsqueeze(2);
+    blocked = in.mask.scalar_type() == torch::kBool ? in.mask.logical_not() : in.mask.eq(0);
+    blocked = blocked.unsqueeze(2);
   } else if (T > 1) {
-    mask = causal_mask(P, T, dev).unsqueeze(2);
+    blocked = causal_mask(P, T, dev).logical_not().unsqueeze(2);
   }
 
   torch::Tensor x = model_->embed_tokens(ids);  // (B, T, C)
@@ -243,7 +245,7 @@ torch::Tensor TransformerImpl::forward_hidden(const ForwardInput& in) {
   for (int64_t i = 0; i < L; ++i) {
     const KVBlock* past = in.past ? &(*in.past)[i] : nullptr;
     KVBlock* present = in.present ? &(*in.present)[i] : nullptr;
-    x = model_->layers[i]->as<DecoderLayerImpl>()->forward(x, cos, sin, past, mask, present);
+    x = model_->layers[i]->as<DecoderLayerImpl>()->forward(x, cos, sin, past, blocked, present);
   }
   return model_->norm(x);  // (B, T, C)
 }

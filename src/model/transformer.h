@@ -78,9 +78,10 @@ TORCH_MODULE(RMSNorm);
 class AttentionImpl : public torch::nn::Module {
  public:
   AttentionImpl(const ModelConfig& c, const torch::TensorOptions& options);
-  // x (B, T, C); cos/sin (B, 1, T, head_dim); mask (B, 1, 1, T, S) bool or undefined (no mask).
+  // x (B, T, C); cos/sin (B, 1, T, head_dim); blocked (B|1, 1, 1, T, S) bool, true = may NOT
+  // attend, or undefined (nothing blocked).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                        const KVBlock* past, const torch::Tensor& mask, KVBlock* present);
+                        const KVBlock* past, const torch::Tensor& blocked, KVBlock* present);
   Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   int64_t heads, kv_heads, head_dim;
 };
@@ -98,7 +99,7 @@ class DecoderLayerImpl : public torch::nn::Module {
  public:
   DecoderLayerImpl(const ModelConfig& c, const torch::TensorOptions& options);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                        const KVBlock* past, const torch::Tensor& mask, KVBlock* present);
+                        const KVBlock* past, const torch::Tensor& blocked, KVBlock* present);
   RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
   Attention self_attn{nullptr};
   Mlp mlp{nullptr};
