@@ -3,7 +3,8 @@
 // initialized Qwen2.5-0.5B-shaped model (hidden 896, 14 heads, 2 kv heads, intermediate 4864,
 // vocab 151936; DS_BENCH_05B_LAYERS layers, default 24), and one decode step with a KV cache of
 // 256 tokens at batch 1 / 8 / 64 for "tiny" and batch 1 / 8 for the 0.5B shape.
-// Run: build/bench_model_forward [--benchmark_filter=...]
+// Rates use wall time: OpenBLAS runs its own threads (OPENBLAS_NUM_THREADS), which the
+// main thread's CPU time would not count. Run: build/bench_model_forward [--benchmark_filter=...]
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 
@@ -77,21 +78,25 @@ void decode(benchmark::State& state, const std::string& name) {
 BENCHMARK_CAPTURE(prefill, tiny, std::string("tiny"))
     ->Args({1, 128})
     ->Args({8, 128})
+    ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(decode, tiny, std::string("tiny"))
     ->Args({1, 256})
     ->Args({8, 256})
     ->Args({64, 256})
+    ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(prefill, qwen05b_shape, std::string("qwen2.5-0.5b"))
     ->Args({1, 64})
     ->Args({8, 64})
     ->Iterations(2)
+    ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(decode, qwen05b_shape, std::string("qwen2.5-0.5b"))
     ->Args({1, 256})
     ->Args({8, 256})
     ->Iterations(3)
+    ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace
