@@ -73,6 +73,7 @@ class Parser {
     items.push_back(parse_item());
     while (at(Tok::kComma) || at(Tok::kSemicolon)) {
       next();
+      while (at(Tok::kComma)) next();  // "3, 5, and 7": "and" is a separator too
       if (at(Tok::kEnd)) break;
       items.push_back(parse_item());
       check_items(items.size());

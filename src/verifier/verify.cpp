@@ -25,6 +25,10 @@ struct Prepared {
   ParseResult parsed;
 
   Prepared(std::string_view answer, const VerifyOptions& opts) : raw(answer) {
+    // Normalization may shorten an answer (markup, spaces), but not by this much: bound the
+    // string work before doing any.
+    if (answer.size() > 4 * static_cast<size_t>(std::max(0, opts.max_answer_chars)) + 64)
+      Budget::exceed("answer longer than " + std::to_string(opts.max_answer_chars) + " chars");
     norm = normalize_answer(answer);
     if (!norm.text_only) plain = parse_plain_number(norm.text, opts.max_number_bits / 3);
   }
