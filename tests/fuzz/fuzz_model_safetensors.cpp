@@ -1,8 +1,8 @@
 // libFuzzer target for the safetensors reader (an untrusted-input parser): any byte string must
 // either parse, with every tensor's bytes inside the buffer, or be refused with ds::DataError.
 // Anything else (another exception, a crash, an ASan/UBSan report) is a bug.
-// Named fuzz_model_* so a tests/fuzz glob maps it to ds_model; the root CMakeLists.txt also builds
-// it as `fuzz_safetensors` with the reader compiled in under the sanitizers, without torch:
+// The root CMakeLists.txt builds it as `fuzz_safetensors`, compiling the reader in under the
+// sanitizers, without torch:
 //   cmake -S . -B build-fuzz -DDS_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++
 //   cmake --build build-fuzz --target fuzz_safetensors
 //   build-fuzz/fuzz_safetensors -max_total_time=120 -max_len=4096 tests/fuzz/corpus_safetensors
