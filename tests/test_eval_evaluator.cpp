@@ -16,6 +16,8 @@
 #include "core/rng.h"
 #include "eval/evaluator.h"
 #include "eval/responses.h"
+#include "tasks/corpus.h"
+#include "tasks/task.h"
 
 namespace fs = std::filesystem;
 using namespace ds::eval;
@@ -268,6 +270,49 @@ TEST(Evaluator, RefusesToResumeWithOtherSettings) {
   EXPECT_THROW(run_eval(benches, policy, prompt_of, boxed_scorer, o, {{"template", "qwen-math"}}),
                ds::ConfigError);
   EXPECT_NO_THROW(run_eval(benches, policy, prompt_of, boxed_scorer, o, {{"template", "plain"}}));
+}
+
+// Answers every prompt with a fixed response per prompt (the test decides which).
+class TableGenerator : public ResponseGenerator {
+ public:
+  std::map<std::string, std::string> response_of;
+  std::vector<std::vector<GeneratedText>> generate(const std::vector<GenerationRequest>& requests,
+                                                   const SamplingSpec&) override {
+    std::vector<std::vector<GeneratedText>> out;
+    for (const auto& r : requests)
+      out.emplace_back(r.seeds.size(), GeneratedText{response_of.at(r.prompt), 1, 1, true});
+    return out;
+  }
+};
+
+TEST(Evaluator, DefaultScorerUsesEachProblemsTaskVerifier) {
+  // Built-in task problems (countdown has its own expression checker) answered with their own
+  // reference solutions score 1.
+  std::vector<Benchmark> benches;
+  for (const char* name : {"arith", "countdown"}) {
+    Benchmark b;
+    b.name = name;
+    b.problems = ds::tasks::get_task(name).generate(2, 4, 3);
+    benches.push_back(b);
+  }
+  TableGenerator gen;
+  for (const auto& b : benches)
+    for (const auto& p : b.problems) gen.response_of[prompt_of(p)] = p.solution;
+  EvalOptions o;
+  o.n = 2;
+  EvalReport rep = run_eval(benches, gen, prompt_of, ds::tasks::score_response, o);
+  EXPECT_DOUBLE_EQ(rep.benchmarks[0].pass1, 1.0);
+  EXPECT_DOUBLE_EQ(rep.benchmarks[1].pass1, 1.0);
+  // Math-verifier data (task "math"): equivalent forms count, other numbers do not.
+  Benchmark m;
+  m.name = "math";
+  m.problems = {{"a", "half?", "\\frac{1}{2}"}, {"b", "two?", "2"}};
+  for (auto& p : m.problems) p.task = "math";
+  gen.response_of[prompt_of(m.problems[0])] = "so the answer is \\boxed{0.5}";
+  gen.response_of[prompt_of(m.problems[1])] = "the answer is \\boxed{3}";
+  EvalReport mr = run_eval({m}, gen, prompt_of, ds::tasks::score_response, o);
+  EXPECT_DOUBLE_EQ(mr.benchmarks[0].pass1, 0.5);
+  EXPECT_DOUBLE_EQ(mr.benchmarks[0].answered, 1.0);
 }
 
 TEST(Evaluator, OptionsAreValidated) {
