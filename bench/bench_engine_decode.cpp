@@ -7,9 +7,11 @@
 //    time of the same expansion when the path must first be prefilled ("no_reuse_ms").
 // Models: "tiny" (~1.2M params) and "qwen2.5-0.5b" (the Qwen2.5-0.5B shape: 24 layers, 896 wide,
 // GQA 14/2, vocab 151936). Set DS_BENCH_05B_LAYERS to run the 0.5B shape with fewer layers
-// (default 24); DS_BENCH_SKIP_05B=1 skips it.
+// (default 24); DS_BENCH_SKIP_05B=1 skips it. Runs with 1 intra-op thread (DS_BENCH_THREADS).
+#include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <map>
@@ -126,26 +128,34 @@ void register_all() {
     benchmark::RegisterBenchmark("Decode/tiny", decode, std::string("tiny"), 64)
         ->Arg(b)
         ->Unit(benchmark::kMillisecond)
-        ->MinTime(1.0);
+        ->MinTime(1.0)
+        ->UseRealTime();
   benchmark::RegisterBenchmark("PrefixReuse/tiny", prefix_reuse, std::string("tiny"), 32)
-      ->Unit(benchmark::kMillisecond);
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
   const char* skip = std::getenv("DS_BENCH_SKIP_05B");
   if (skip && std::string(skip) == "1") return;
   for (int b : {1, 8, 64})
     benchmark::RegisterBenchmark("Decode/qwen2.5-0.5b", decode, std::string("qwen2.5-0.5b"), 8)
         ->Arg(b)
         ->Unit(benchmark::kMillisecond)
-        ->Iterations(1);
+        ->Iterations(1)
+        ->UseRealTime();
   benchmark::RegisterBenchmark("PrefixReuse/qwen2.5-0.5b", prefix_reuse,
                                std::string("qwen2.5-0.5b"), 16)
       ->Unit(benchmark::kMillisecond)
-      ->Iterations(1);
+      ->Iterations(1)
+      ->UseRealTime();
 }
 
 }  // namespace
 }  // namespace ds::engine
 
 int main(int argc, char** argv) {
+  // One intra-op thread, as the CLI defaults to on this 2-core machine (DS_BENCH_THREADS
+  // overrides).
+  const char* threads = std::getenv("DS_BENCH_THREADS");
+  at::set_num_threads(threads ? std::max(1, std::atoi(threads)) : 1);
   ds::engine::register_all();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -1,5 +1,6 @@
-// The generation engine (see engine.h): prefill/recompute of chunk K/V, the batched decode loop
-// over a right-padded K/V buffer, per-row stop rules, and state bookkeeping via KvStore.
+// The generation engine (see engine.h): request validation, prefill and recomputation of chunk
+// K/V, the hand-off of rows to the batched decode loop (decode_batch.h), and state bookkeeping
+// via KvStore.
 #include "engine/engine.h"
 
 #include <torch/torch.h>
@@ -7,12 +8,11 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
-#include <numeric>
 #include <string>
 
 #include "core/errors.h"
-#include "core/log.h"
 #include "core/rng.h"
+#include "engine/decode_batch.h"
 #include "engine/kv_store.h"
 #include "engine/sampling.h"
 #include "engine/stop_rules.h"
@@ -26,21 +26,6 @@ namespace {
 
 using model::ForwardInput;
 using model::KVBlock;
-
-// One child being decoded.
-struct Row {
-  size_t request = 0;
-  int child = 0;
-  StateId parent = kNoState;
-  int64_t parent_len = 0;      // tokens in the parent's sequence
-  int64_t limit = 0;           // tokens this row may generate: min(max_new_tokens, context room)
-  bool context_bound = false;  // reaching `limit` means the context is full
-  Rng rng;
-  DelimiterMatcher delimiter;
-  Sample out;
-  torch::Tensor kv;  // (L, 2, H, n, D) K/V of the fed tokens, once finished (when kept)
-  bool done = false;
-};
 
 torch::Tensor tensor_i64(const std::vector<int64_t>& v, const torch::Device& device) {
   auto t = torch::tensor(v, torch::kInt64);
@@ -88,8 +73,9 @@ struct Engine::Impl {
     context = options.max_context > 0 ? options.max_context : c.max_position_embeddings;
     std::vector<int32_t> ids(options.eos_ids.begin(), options.eos_ids.end());
     if (ids.empty()) {
-      ids.push_back(tokenizer->eos_id());
-      for (int64_t id : c.eos_token_ids) ids.push_back(static_cast<int32_t>(id));
+      if (tokenizer->eos_id() >= 0) ids.push_back(tokenizer->eos_id());
+      for (int64_t id : c.eos_token_ids)
+        if (id >= 0) ids.push_back(static_cast<int32_t>(id));
     }
     eos = EosSet(std::move(ids));
   }
@@ -176,157 +162,6 @@ struct Engine::Impl {
     }
   }
 
-  // ------------------------------------------------------------------------------------------
-  // Decoding.
-
-  // Decodes one batch of rows (all with room >= 1) until every row has finished.
-  void decode_group(const std::vector<Row*>& rows, const SamplingParams& params, bool keep_kv) {
-    const int64_t B = static_cast<int64_t>(rows.size());
-    std::vector<int64_t> past_len(B);  // cached columns per row = parent_len - 1
-    int64_t Pmax = 0, steps = 0;
-    for (int64_t r = 0; r < B; ++r) {
-      past_len[r] = rows[r]->parent_len - 1;
-      Pmax = std::max(Pmax, past_len[r]);
-      steps = std::max(steps, rows[r]->limit);
-    }
-    const int64_t cap = Pmax + steps;
-    // The batch K/V buffer: row r holds its path in columns [0, past_len[r]), zeros up to Pmax,
-    // then the fed tokens from column Pmax on (the same column for every row at each step).
-    torch::Tensor cache =
-        torch::empty({layers, 2, B, kv_heads, cap, head_dim}, torch::dtype(dtype).device(device));
-    for (int64_t r = 0; r < B;) {
-      int64_t r_end = r + 1;  // rows of one parent are adjacent
-      while (r_end < B && rows[r_end]->parent == rows[r]->parent) ++r_end;
-      torch::Tensor first = cache.select(2, r);  // (L, 2, H, cap, D)
-      int64_t off = 0;
-      for (StateId s : store.path(rows[r]->parent)) {
-        const int64_t len = store.kv_len(s);
-        if (len == 0) continue;
-        first.narrow(3, off, len).copy_(store.kv(s));
-        off += len;
-      }
-      DS_CHECK(off == past_len[r], "assembled path length mismatch");
-      if (off < Pmax) first.narrow(3, off, Pmax - off).zero_();
-      if (r_end - r > 1)
-        cache.narrow(2, r + 1, r_end - r - 1)
-            .narrow(4, 0, Pmax)
-            .copy_(first.narrow(3, 0, Pmax)
-                       .unsqueeze(2)
-                       .expand({layers, 2, r_end - r - 1, kv_heads, Pmax, head_dim}));
-      r = r_end;
-    }
-    // valid[r][c]: row r may attend to column c (its path, then every fed token).
-    bool padded =
-        std::any_of(past_len.begin(), past_len.end(), [&](int64_t p) { return p < Pmax; });
-    torch::Tensor valid;
-    if (padded) {
-      auto col = torch::arange(cap, torch::dtype(torch::kInt64).device(device)).view({1, cap});
-      auto plen = tensor_i64(past_len, device).view({B, 1});
-      valid = (col < plen).logical_or(col >= Pmax);  // (B, cap) bool
-    }
-
-    std::vector<int64_t> first_ids(B), first_pos(B);
-    for (int64_t r = 0; r < B; ++r) {
-      first_ids[r] = store.last_token(rows[r]->parent);
-      first_pos[r] = rows[r]->parent_len - 1;
-    }
-    torch::Tensor ids = tensor_i64(first_ids, device).view({B, 1});        // (B, 1)
-    torch::Tensor positions = tensor_i64(first_pos, device).view({B, 1});  // (B, 1)
-    std::vector<int64_t> slot_row(B);  // batch slot -> index into rows
-    std::iota(slot_row.begin(), slot_row.end(), 0);
-    const bool greedy = params.temperature == 0.0;
-    std::vector<Rng*> rngs;
-    std::vector<KVBlock> past(layers), present;
-
-    for (int64_t t = 0; t < steps; ++t) {
-      const int64_t Bc = static_cast<int64_t>(slot_row.size());
-      const int64_t P = Pmax + t;  // columns before this step's token
-      ForwardInput in;
-      in.ids = ids;
-      in.positions = positions;
-      if (P > 0) {
-        for (int64_t l = 0; l < layers; ++l)
-          past[l] = {cache[l][0].narrow(2, 0, P), cache[l][1].narrow(2, 0, P)};  // (B, H, P, D)
-        in.past = &past;
-      }
-      if (padded) in.mask = valid.narrow(1, 0, P + 1).unsqueeze(1).unsqueeze(1);  // (B,1,1,P+1)
-      in.present = &present;
-      torch::Tensor logits = timed([&] { return model->forward(in); }).select(1, 0);  // (B, V)
-      for (int64_t l = 0; l < layers; ++l) {
-        cache[l][0].narrow(2, P, 1).copy_(present[l].k);
-        cache[l][1].narrow(2, P, 1).copy_(present[l].v);
-      }
-      torch::Tensor u;
-      if (!greedy) {
-        rngs.clear();
-        for (int64_t row : slot_row) rngs.push_back(&rows[row]->rng);
-        u = next_uniforms(rngs, device);
-      }
-      StepSample s = sample_step(logits, params, u);
-      torch::Tensor packed =
-          torch::stack({s.ids.to(torch::kFloat64), s.sample_logprobs.to(torch::kFloat64),
-                        s.model_logprobs.to(torch::kFloat64), s.entropy.to(torch::kFloat64)},
-                       1)
-              .cpu();  // (B, 4): the step's one host sync
-      auto acc = packed.accessor<double, 2>();
-      int64_t live = 0, finished_now = 0;
-      for (int64_t b = 0; b < Bc; ++b) {
-        Row& row = *rows[slot_row[b]];
-        if (row.done) continue;
-        const int32_t token = static_cast<int32_t>(acc[b][0]);
-        row.out.tokens.push_back(token);
-        row.out.sample_logprobs.push_back(static_cast<float>(acc[b][1]));
-        row.out.model_logprobs.push_back(static_cast<float>(acc[b][2]));
-        row.out.entropies.push_back(static_cast<float>(acc[b][3]));
-        ++counters.decode_tokens;
-        const int64_t n = static_cast<int64_t>(row.out.tokens.size());
-        bool finish = true;
-        if (eos.contains(token)) {
-          row.out.finish = FinishReason::kEos;
-        } else if (n >= row.limit && row.context_bound) {
-          row.out.finish = FinishReason::kContext;
-        } else if (row.delimiter.enabled() && row.delimiter.feed(tokenizer->token_bytes(token))) {
-          row.out.finish = FinishReason::kDelimiter;
-        } else if (n >= row.limit) {
-          row.out.finish = FinishReason::kLength;
-        } else {
-          finish = false;
-        }
-        if (finish) {
-          row.done = true;
-          ++finished_now;
-          // The n fed tokens (parent's pending token + all but the last new one) sit in columns
-          // [Pmax, Pmax + n) of this slot.
-          if (keep_kv)
-            row.kv = cache.select(2, b).narrow(3, Pmax, n).clone(torch::MemoryFormat::Contiguous);
-        } else {
-          ++live;
-        }
-      }
-      if (live == 0) break;
-      ids = s.ids.view({Bc, 1});
-      positions = positions + 1;
-      // Drop finished rows once they are a quarter of the batch (compaction copies the buffer).
-      int64_t dead = 0;
-      for (int64_t row : slot_row) dead += rows[row]->done ? 1 : 0;
-      if (dead * 4 >= Bc) {
-        std::vector<int64_t> keep;
-        std::vector<int64_t> kept_rows;
-        for (int64_t b = 0; b < Bc; ++b)
-          if (!rows[slot_row[b]]->done) {
-            keep.push_back(b);
-            kept_rows.push_back(slot_row[b]);
-          }
-        torch::Tensor idx = tensor_i64(keep, device);
-        cache = cache.index_select(2, idx);
-        ids = ids.index_select(0, idx);
-        positions = positions.index_select(0, idx);
-        if (padded) valid = valid.index_select(0, idx);
-        slot_row = std::move(kept_rows);
-      }
-    }
-  }
-
   std::vector<ExtendResult> run_extend(const std::vector<ExtendRequest>& requests,
                                        const SamplingParams& params, bool keep_states) {
     validate(params);
@@ -342,16 +177,15 @@ struct Engine::Impl {
         throw UsageError(where, "max_new_tokens = " + std::to_string(r.max_new_tokens),
                          "allow at least one new token per chunk");
     }
-    std::vector<std::unique_ptr<Row>> rows;
+    std::vector<std::unique_ptr<DecodeRow>> rows;
     std::vector<StateId> parents;
     std::vector<int64_t> prefill_of(requests.size(), 0);
     for (size_t i = 0; i < requests.size(); ++i) {
       const auto& r = requests[i];
       parents.push_back(r.parent);
       for (int c = 0; c < r.num_children; ++c) {
-        auto row = std::make_unique<Row>();
+        auto row = std::make_unique<DecodeRow>();
         row->request = i;
-        row->child = c;
         row->parent = r.parent;
         row->parent_len = store.length(r.parent);
         const int64_t room = std::max<int64_t>(0, context - row->parent_len);
@@ -367,7 +201,7 @@ struct Engine::Impl {
     for (StateId p : parents) store.pin(p);
     try {
       // Rows that can decode, grouped by path length (less padding), parents kept adjacent.
-      std::vector<Row*> work;
+      std::vector<DecodeRow*> work;
       for (auto& row : rows) {
         if (row->limit > 0) {
           work.push_back(row.get());
@@ -376,11 +210,11 @@ struct Engine::Impl {
           row->out.finish = FinishReason::kContext;
         }
       }
-      std::stable_sort(work.begin(), work.end(), [](const Row* a, const Row* b) {
+      std::stable_sort(work.begin(), work.end(), [](const DecodeRow* a, const DecodeRow* b) {
         return std::tie(a->parent_len, a->parent) < std::tie(b->parent_len, b->parent);
       });
       std::vector<StateId> needed;
-      for (const Row* r : work) needed.push_back(r->parent);
+      for (const DecodeRow* r : work) needed.push_back(r->parent);
       needed.erase(std::unique(needed.begin(), needed.end()), needed.end());
       for (StateId p : needed) {
         const int64_t before = counters.prefill_tokens;
@@ -394,12 +228,21 @@ struct Engine::Impl {
         }
       }
       for (StateId p : needed) store.touch_path(p);
-      const size_t max_batch = static_cast<size_t>(options.max_batch_size);
-      for (size_t begin = 0; begin < work.size(); begin += max_batch) {
-        std::vector<Row*> group(work.begin() + begin,
-                                work.begin() + std::min(work.size(), begin + max_batch));
-        decode_group(group, params, keep_states);
-      }
+      DecodeContext ctx;
+      ctx.store = &store;
+      ctx.tokenizer = tokenizer;
+      ctx.eos = &eos;
+      ctx.counters = &counters;
+      ctx.forward = [this](const ForwardInput& in) {
+        return timed([&] { return model->forward(in); });
+      };
+      ctx.max_batch = options.max_batch_size;
+      ctx.layers = layers;
+      ctx.kv_heads = kv_heads;
+      ctx.head_dim = head_dim;
+      ctx.dtype = dtype;
+      ctx.device = device;
+      decode_rows(ctx, work, params, keep_states);
     } catch (...) {
       for (StateId p : parents) store.unpin(p);
       throw;

@@ -14,9 +14,10 @@
 //
 // Batching. extend() decodes all children of all requests together, at most max_batch_size per
 // forward: each row's path K/V is copied into a right-padded batch buffer (padding masked out),
-// RoPE positions are per row, and finished rows drop out of the batch. Sampling of child i of a
-// request uses Rng(Rng::derive(request.seed, i)) only, so a child's tokens do not depend on the
-// rest of the batch (up to float rounding of batched matmuls, which in practice never flips a
+// RoPE positions are per row, and when enough rows have finished the buffer is rebuilt with the
+// live rows plus rows still waiting, so the batch stays full (decode_batch.h). Sampling of child i
+// of a request uses Rng(Rng::derive(request.seed, i)) only, so a child's tokens do not depend on
+// the rest of the batch (up to float rounding of batched matmuls, which in practice never flips a
 // draw), and identical seeds reproduce identical children.
 //
 // Stops, per child: an EOS id (kept in the chunk), max_new_tokens (length), the delimiter found
