@@ -3,9 +3,11 @@
 
 #include <ginac/ginac.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 
 #include "verifier/exact_eval.h"
@@ -64,7 +66,17 @@ double expanded_terms(const Expr& e, Budget& b) {
 
 class ToGinac {
  public:
-  explicit ToGinac(Budget& b) : b_(b) {}
+  // Symbols get fixed values for the pole checks below.
+  ToGinac(Budget& b, const Expr& x, const Expr& y) : b_(b) {
+    std::set<std::string> names;
+    collect_symbols(x, names);
+    collect_symbols(y, names);
+    long double v = 0.4L;
+    for (const auto& n : names) {
+      env_[n] = Complex(v, 0);
+      v += 0.2718281828L;
+    }
+  }
 
   // True when something other than rational-function operations appeared.
   bool transcendental() const { return transcendental_; }
@@ -107,6 +119,7 @@ class ToGinac {
         return p;
       }
       case Op::kDiv:
+        if (near_zero(*e.args[1])) throw Unsupported("division by zero");
         return conv(*e.args[0]) / conv(*e.args[1]);
       case Op::kNeg:
         return -conv(*e.args[0]);
@@ -116,6 +129,9 @@ class ToGinac {
         auto n = exact_value(*e.args[0], b_);
         if (n && *n > b_.opts().max_factorial) Budget::exceed("factorial too large");
         if (!n) transcendental_ = true;
+        Complex v = value(*e.args[0]);
+        if (!(v.real() > -0.5) || std::abs(v.imag()) > 1e-12L)
+          throw Unsupported("factorial domain");
         return GiNaC::factorial(conv(*e.args[0]));
       }
       case Op::kFunc:
@@ -156,12 +172,63 @@ class ToGinac {
         if (names.empty()) throw Unsupported("non-rational constant exponent");
       }
     }
+    if (near_zero(base)) {
+      Complex y = value(exponent);
+      if (!(y.real() > 0) || std::abs(y.imag()) > 1e-12L)
+        throw Unsupported("0 to a non-positive power");
+    }
     if (base.op == Op::kE) return GiNaC::exp(conv(exponent));
     return GiNaC::pow(conv(base), conv(exponent));
   }
 
+  void check_poles(const Expr& e) {
+    Complex x = value(*e.args[0]);
+    const Complex one(1, 0), i(0, 1);
+    auto small = [](const Complex& z) {
+      return !(std::isfinite(z.real()) && std::isfinite(z.imag())) || std::abs(z) < 1e-9L;
+    };
+    bool pole = false;
+    switch (e.fn) {
+      case Fn::kTan:
+      case Fn::kSec:
+        pole = small(std::cos(x));
+        break;
+      case Fn::kCot:
+      case Fn::kCsc:
+        pole = small(std::sin(x));
+        break;
+      case Fn::kCoth:
+        pole = small(std::sinh(x));
+        break;
+      case Fn::kAtan:
+        pole = small(x - i) || small(x + i);
+        break;
+      case Fn::kAcot:
+      case Fn::kAsec:
+      case Fn::kAcsc:
+        pole = small(x) || small(x - i) || small(x + i);
+        break;
+      case Fn::kLn:
+        pole = small(x);
+        break;
+      case Fn::kLog:
+        pole = small(x) ||
+               (e.args.size() > 1 && (small(value(*e.args[1])) || small(value(*e.args[1]) - one)));
+        break;
+      case Fn::kBinom: {
+        Complex k = value(*e.args[1]);
+        pole = !(x.real() > -0.5) || !(k.real() > -0.5);
+        break;
+      }
+      default:
+        break;
+    }
+    if (pole) throw Unsupported("pole");
+  }
+
   GiNaC::ex func(const Expr& e) {
     transcendental_ = true;
+    check_poles(e);
     std::vector<GiNaC::ex> v;
     for (const auto& a : e.args) v.push_back(conv(*a));
     const GiNaC::ex& x = v[0];
@@ -224,13 +291,36 @@ class ToGinac {
     }
   }
 
+  // GiNaC throws from inside its constructors on poles (1/0, 0^0, log 0, tan(pi/2)) and leaks
+  // the half-built object; such inputs are kept away from it (numeric test instead).
+  Complex value(const Expr& e) { return numeric_value(e, env_, b_); }
+  bool near_zero(const Expr& e) {
+    Complex v = value(e);
+    return !(std::isfinite(v.real()) && std::isfinite(v.imag())) || std::abs(v) < 1e-9L;
+  }
+
   Budget& b_;
+  std::map<std::string, Complex> env_;
   std::map<std::string, GiNaC::symbol> syms_;
   bool transcendental_ = false;
 };
 
+// Height of the tower of non-constant exponents (x^{x^{x}} = 3); GiNaC's normal() is
+// exponential in it.
+int exponent_tower(const Expr& e) {
+  int h = 0;
+  for (const auto& a : e.args) h = std::max(h, exponent_tower(*a));
+  if (e.op == Op::kPow) {
+    std::set<std::string> names;
+    collect_symbols(*e.args[1], names);
+    if (!names.empty()) h = std::max(h, 1 + exponent_tower(*e.args[1]));
+  }
+  return h;
+}
+
 // Common guards before any GiNaC work.
 bool cas_fits(const Expr& a, const Expr& b, Budget& budget) {
+  if (exponent_tower(a) > 2 || exponent_tower(b) > 2) return false;
   if (node_count(a) + node_count(b) > static_cast<size_t>(budget.opts().max_symbolic_nodes))
     return false;
   if (contains_op(a, Op::kInf) || contains_op(b, Op::kInf)) return false;
@@ -251,7 +341,7 @@ Decision cas_equal(const Expr& a, const Expr& b, Budget& budget) {
   if (!cas_fits(a, b, budget)) return Decision::kUnknown;
   std::lock_guard<std::mutex> lock(ginac_mutex());
   try {
-    ToGinac conv(budget);
+    ToGinac conv(budget, a, b);
     GiNaC::ex d = GiNaC::normal(conv.conv(a) - conv.conv(b));
     if (d.is_zero()) return Decision::kYes;
     if (!conv.transcendental()) return Decision::kNo;
@@ -268,7 +358,7 @@ Decision cas_proportional(const Expr& a, const Expr& b, bool positive, Budget& b
   if (!cas_fits(a, b, budget)) return Decision::kUnknown;
   std::lock_guard<std::mutex> lock(ginac_mutex());
   try {
-    ToGinac conv(budget);
+    ToGinac conv(budget, a, b);
     GiNaC::ex ea = conv.conv(a), eb = conv.conv(b);
     if (GiNaC::normal(eb).is_zero()) return Decision::kUnknown;
     GiNaC::ex r = GiNaC::normal(ea / eb);

@@ -56,6 +56,7 @@ Outcome compare_prepared(Prepared& gold, Prepared& cand, Budget& b) {
   const VerifyOptions& opts = b.opts();
   if (static_cast<int>(cand.norm.text.size()) > opts.max_answer_chars)
     Budget::exceed("answer longer than " + std::to_string(opts.max_answer_chars) + " chars");
+  if (gold.norm.text.empty()) return {Eq::kUndecided, "gold answer is empty"};
   if (cand.norm.text.empty()) return {Eq::kDifferent, "empty answer"};
   bool percent_differs = gold.norm.percent != cand.norm.percent && opts.percent_equivalence;
   if (gold.norm.text == cand.norm.text) return {Eq::kEqual, "identical after normalization"};
