@@ -52,6 +52,8 @@ TEST(VerifierExtract, AnswerPhrases) {
   EXPECT_EQ(extract("blah\n#### 1,234").answer, "1,234");
   EXPECT_EQ(extract("The answer is \\(x^2\\) because").answer, "x^2");
   EXPECT_EQ(extract("The answer is $\\$5$.").answer, "\\$5");
+  EXPECT_EQ(extract("The answers are 3, 5, and 7.").answer, "3, 5, and 7");
+  EXPECT_TRUE(verify("3, 5, 7", "The answers are 3, 5, and 7.").correct);
   // The last phrase wins.
   EXPECT_EQ(extract("The answer is 3. Wait, the answer is 4.").answer, "4");
   EXPECT_FALSE(extract("no conclusion here").found);

@@ -152,8 +152,9 @@ Extraction extract(std::string_view response) {
   }
   // No box: the last answer phrase.
   std::string lower = to_lower(response);
-  static const std::array<std::string_view, 6> kPhrases = {
-      "final answer is", "final answer:", "the answer is", "answer is", "answer:", "####"};
+  static const std::array<std::string_view, 8> kPhrases = {
+      "final answer is", "final answer:", "the answer is", "answer is",
+      "answers are",     "answer:",       "answers:",      "####"};
   size_t best = std::string::npos, best_end = 0;
   for (auto phrase : kPhrases) {
     size_t p = lower.rfind(phrase);

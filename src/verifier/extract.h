@@ -1,7 +1,7 @@
 // Owns answer extraction from a model response: the content of every \boxed{...} / \fbox{...}
 // (nested braces; also "\boxed x"), and when there is none, the text after "final answer is",
-// "the answer is", "answer:" or "####" (last occurrence), with $...$, \(...\), \[...\] stripped.
-// A response without an answer is a value (found = false), never an exception.
+// "the answer is", "answers are", "answer:" or "####" (last occurrence), with $...$, \(...\),
+// \[...\] stripped. A response without an answer is a value (found = false), never an exception.
 // Thread-safety: pure functions.
 #pragma once
 

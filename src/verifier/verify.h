@@ -3,7 +3,7 @@
 // Rules, in order:
 //  1. Extraction (extract.h): the answer is the content of the LAST \boxed{} / \fbox{} (nested
 //     braces, "\boxed x"); without a box, the text after "final answer is", "the answer is",
-//     "answer:" or "####". None (or a cut-off "\boxed{") -> Status::kNoAnswer.
+//     "answers are", "answer:" or "####". None (or a cut-off "\boxed{") -> Status::kNoAnswer.
 //  2. Hedging: with reject_hedging (default), EVERY boxed answer of the response must be
 //     equivalent to the gold; a response boxing "3" and later "5" is wrong ("multiple different
 //     answers") even when one of them is right. Repeating the same answer is fine.
