@@ -1,13 +1,14 @@
 // Tests of the supervised warm start (rl/sft*.h): corpus building and held-out exclusion, row
-// packing (whole examples, restarting positions, loss only on solution + EOS), packed forward ==
-// the example alone, a short training run whose loss clearly decreases, determinism for a seed,
-// checkpoint round trip to identical logits, run_sft / ensure_warm_start files and reuse, the
-// per-level evaluator's bookkeeping, and ConfigError for bad options. Runs in seconds (micro
-// model); no timing assertions.
+// batching (whole examples, length buckets, right padding, loss only on solution + EOS, every
+// example dealt once per epoch), batched loss == each example alone, a short training run whose
+// loss clearly decreases, determinism for a seed, checkpoint round trip to identical logits,
+// run_sft / ensure_warm_start files and reuse, the per-level evaluator's bookkeeping, and
+// ConfigError for bad options. Runs in seconds (micro model); no timing assertions.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -62,7 +63,6 @@ SftOptions small_options() {
   o.data.difficulties = {1};
   o.data.per_level = {400};
   o.data.heldout_exclude = 50;
-  o.seq_len = 128;
   o.batch_size = 8;
   o.steps = 80;
   o.optim.lr = 3e-3;
@@ -139,74 +139,83 @@ TEST(SftData, CorpusHasSolutionsAndExcludesHeldout) {
             corpus.front().prompt + corpus.back().prompt);
 }
 
-TEST(SftData, PackingKeepsWholeExamplesAndMasksPrompts) {
+TEST(SftData, BatchesHoldWholeRightPaddedExamplesWithLossOnSolutions) {
   auto tokenizer = tok::make_char_tokenizer();
   std::vector<tasks::SftExample> corpus = {
       {"a", "Q: x\nA: ", "1+1=2\n\\boxed{2}"},
       {"b", "Q: longer question\nA: ", "\\boxed{7}"},
       {"c", "Q: y\nA: ", "3"},
+      {"d", "Q: a much longer question than the others\nA: ", "5-1=4\n\\boxed{4}"},
+      {"e", "Q: z?\nA: ", "\\boxed{0}"},
+      {"f", "Q: w\nA: ", "8"},
   };
   auto ex = tokenize_corpus(corpus, *tokenizer);
-  ASSERT_EQ(ex.size(), 3u);
+  ASSERT_EQ(ex.size(), 6u);
   EXPECT_EQ(ex[0].prompt_len, 8);
   EXPECT_EQ(ex[0].ids.back(), tokenizer->eos_id());
   EXPECT_EQ(ex[0].ids.size(), 8u + 15u + 1u);
-  const int T = 48;
-  SftPacker packer(ex, T, tokenizer->pad_id(), 3);
-  std::multiset<std::string> seen;
-  for (int round = 0; round < 4; ++round) {
-    PackedBatch b = packer.next(2);
-    ASSERT_EQ(b.ids.size(), 2u * T);
-    int64_t tokens = 0, targets = 0;
-    for (int r = 0; r < 2; ++r) {
-      int t = 0;
-      while (t < T && b.segments[r * T + t] >= 0) {
-        // One example: positions restart at 0, it matches a corpus example exactly.
-        const int seg = b.segments[r * T + t];
-        std::vector<int32_t> ids;
-        int start = t;
-        while (t < T && b.segments[r * T + t] == seg) {
-          EXPECT_EQ(b.positions[r * T + t], t - start);
-          ids.push_back(b.ids[r * T + t]);
-          ++t;
-        }
+  EXPECT_EQ(tokenizer->decode(ex[0].ids), "Q: x\nA: 1+1=2\n\\boxed{2}<eos>");
+
+  // 2 examples per batch, buckets of 3 batches = one epoch per bucket.
+  SftBatcher batcher(ex, 2, tokenizer->pad_id(), 3, /*repeat=*/true, /*bucket=*/3);
+  for (int epoch = 0; epoch < 2; ++epoch) {
+    std::multiset<std::string> seen;
+    for (int k = 0; k < 3; ++k) {
+      SftBatch b = batcher.next();
+      ASSERT_EQ(b.rows, 2);
+      const size_t T = static_cast<size_t>(b.seq_len);
+      ASSERT_EQ(b.ids.size(), 2 * T);
+      int64_t tokens = 0, targets = 0;
+      size_t lens[2];
+      for (int r = 0; r < 2; ++r) {
         const TokenizedExample* match = nullptr;
         for (const auto& e : ex)
-          if (e.ids == ids) match = &e;
-        ASSERT_NE(match, nullptr) << "a packed example was split or altered";
-        seen.insert(tokenizer->decode(ids));
-        for (int k = 0; k < static_cast<int>(ids.size()); ++k) {
-          const int32_t want = (k + 1 < static_cast<int>(ids.size()) && k + 1 >= match->prompt_len)
-                                   ? ids[k + 1]
-                                   : -1;
-          EXPECT_EQ(b.targets[r * T + start + k], want) << "position " << k;
-          targets += want >= 0;
+          if (std::equal(e.ids.begin(), e.ids.end(), b.ids.begin() + r * T) &&
+              (e.ids.size() == T || b.ids[r * T + e.ids.size()] == tokenizer->pad_id()))
+            match = &e;
+        ASSERT_NE(match, nullptr) << "row " << r << " is not a whole corpus example";
+        lens[r] = match->ids.size();
+        seen.insert(tokenizer->decode(match->ids));
+        for (size_t t = 0; t < T; ++t) {
+          const bool loss =
+              t + 1 < match->ids.size() && static_cast<int32_t>(t + 1) >= match->prompt_len;
+          EXPECT_EQ(b.targets[r * T + t], loss ? match->ids[t + 1] : -1) << "position " << t;
+          if (t >= match->ids.size()) EXPECT_EQ(b.ids[r * T + t], tokenizer->pad_id());
+          targets += loss;
         }
-        tokens += static_cast<int64_t>(ids.size());
+        tokens += static_cast<int64_t>(match->ids.size());
       }
-      for (; t < T; ++t) {  // padding tail
-        EXPECT_EQ(b.segments[r * T + t], -1);
-        EXPECT_EQ(b.targets[r * T + t], -1);
-        EXPECT_EQ(b.ids[r * T + t], tokenizer->pad_id());
-      }
+      EXPECT_EQ(T, std::max(lens[0], lens[1]));  // padded to the longest only
+      EXPECT_EQ(b.tokens, tokens);
+      EXPECT_EQ(b.target_tokens, targets);
     }
-    EXPECT_EQ(b.tokens, tokens);
-    EXPECT_EQ(b.target_tokens, targets);
+    // Each epoch deals every example exactly once.
+    EXPECT_EQ(seen.size(), 6u);
+    for (const auto& e : ex) EXPECT_EQ(seen.count(tokenizer->decode(e.ids)), 1u);
   }
-  // Four batches consumed every example at least once (epochs reshuffle, none is skipped).
-  EXPECT_GE(packer.epochs(), 1.0);
-  for (const auto& e : ex) EXPECT_GE(seen.count(tokenizer->decode(e.ids)), 1u);
+  EXPECT_DOUBLE_EQ(batcher.epochs(), 2.0);
 
-  // A one-pass packer stops after the corpus.
-  SftPacker once(ex, T, tokenizer->pad_id(), 0, /*repeat=*/false);
-  int examples = 0;
-  while (!once.done()) examples += once.next(1).examples;
-  EXPECT_EQ(examples, 3);
+  // Buckets group similar lengths: the two shortest examples share a batch when a bucket holds
+  // the whole corpus.
+  SftBatcher sorted(ex, 2, tokenizer->pad_id(), 5, true, 3);
+  std::vector<size_t> by_len;
+  for (const auto& e : ex) by_len.push_back(e.ids.size());
+  std::sort(by_len.begin(), by_len.end());
+  bool found = false;
+  for (int k = 0; k < 3; ++k) found = found || sorted.next().seq_len == static_cast<int>(by_len[1]);
+  EXPECT_TRUE(found);
 
-  EXPECT_THROW(SftPacker(ex, 20, tokenizer->pad_id(), 0), ConfigError);
+  // Same seed, same stream; the one-pass batcher deals the corpus once, in order.
+  SftBatcher a1(ex, 2, 0, 9), a2(ex, 2, 0, 9);
+  for (int k = 0; k < 5; ++k) EXPECT_EQ(a1.next().ids, a2.next().ids);
+  SftBatcher once(ex, 4, tokenizer->pad_id(), 0, /*repeat=*/false);
+  EXPECT_EQ(once.next().rows, 4);
+  EXPECT_FALSE(once.done());
+  EXPECT_EQ(once.next().rows, 2);
+  EXPECT_TRUE(once.done());
 }
 
-TEST(SftTrain, PackedRowComputesWhatEachExampleComputesAlone) {
+TEST(SftTrain, BatchedLossEqualsEachExampleAlone) {
   auto tokenizer = tok::make_char_tokenizer();
   SftOptions o = small_options();
   o.steps = 5;
@@ -214,8 +223,9 @@ TEST(SftTrain, PackedRowComputesWhatEachExampleComputesAlone) {
   corpus.resize(12);
   auto ex = tokenize_corpus(corpus, *tokenizer);
   Trained t = train_small(o, ex, *tokenizer);
-  // The mean loss over packed rows equals the mean over examples evaluated one by one.
-  const double packed = sft_eval_loss(*t.model, ex, tokenizer->pad_id(), 256);
+  // The mean loss over padded batches equals the mean over examples evaluated one by one
+  // (padding never reaches a real token).
+  const double batched = sft_eval_loss(*t.model, ex, tokenizer->pad_id(), 5);
   double sum = 0;
   int64_t count = 0;
   for (const auto& e : ex) {
@@ -225,7 +235,7 @@ TEST(SftTrain, PackedRowComputesWhatEachExampleComputesAlone) {
       ++count;
     }
   }
-  EXPECT_NEAR(packed, sum / count, 1e-4);
+  EXPECT_NEAR(batched, sum / count, 1e-4);
 }
 
 TEST(SftTrain, LossDecreasesClearlyAndIsDeterministic) {
@@ -378,9 +388,6 @@ TEST(SftOptionsTest, BadOptionsGiveConfigErrorsNamingTheField) {
   o.steps = 0;
   expect_field(o, "steps");
   o = SftOptions{};
-  o.seq_len = 4;
-  expect_field(o, "seq_len");
-  o = SftOptions{};
   o.batch_size = 0;
   expect_field(o, "batch_size");
   o = SftOptions{};
@@ -423,10 +430,10 @@ TEST(SftOptionsTest, BadOptionsGiveConfigErrorsNamingTheField) {
       "", {"steps=5", "data.difficulties=[1,2]", "data.per_level=[10]", "model.preset=micro"});
   EXPECT_EQ(ok.steps, 5);
   EXPECT_NO_THROW(validate(ok));
-  // Too short a row for the corpus is reported before training.
-  ok.seq_len = 16;
+  // Too short a context for the corpus is reported before training.
+  ok.model.max_positions = 16;
   ok.out_dir = (fs::temp_directory_path() / "ds_sft_never_written").string();
   std::string msg = config_error_of([&] { run_sft(ok); });
-  EXPECT_NE(msg.find("seq_len"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("model.max_positions"), std::string::npos) << msg;
   EXPECT_FALSE(fs::exists(ok.out_dir));
 }

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -45,7 +46,7 @@ json accuracy_json(const std::vector<LevelAccuracy>& rows) {
 std::string training_identity(const SftOptions& o) {
   YAML::Node all = options_to_yaml(o);
   YAML::Node id(YAML::NodeType::Map);
-  for (const char* key : {"model", "data", "seq_len", "batch_size", "steps", "optim", "seed"})
+  for (const char* key : {"model", "data", "batch_size", "steps", "optim", "seed"})
     id[key] = all[key];
   YAML::Emitter e;
   e << id;
@@ -96,10 +97,8 @@ void validate(const SftOptions& o) {
   sft_model_config(o.model, tokenizer->vocab_size(),
                    tokenizer->eos_id());  // throws for bad model options
   validate(o.data);
-  if (o.seq_len < 8)
-    bad("seq_len", fmt::format("must be >= 8 (got {})", o.seq_len), "use e.g. 192");
   if (o.batch_size < 1)
-    bad("batch_size", fmt::format("must be >= 1 (got {})", o.batch_size), "use e.g. 16");
+    bad("batch_size", fmt::format("must be >= 1 (got {})", o.batch_size), "use e.g. 32");
   if (o.steps < 1) bad("steps", fmt::format("must be >= 1 (got {})", o.steps), "use e.g. 1200");
   if (!(o.max_seconds >= 0) || !std::isfinite(o.max_seconds))
     bad("max_seconds", "must be a finite number >= 0", "use 0 for no time limit");
@@ -130,9 +129,18 @@ SftResult run_sft(const SftOptions& options) {
       sft_model_config(options.model, tokenizer->vocab_size(), tokenizer->eos_id());
   model::Transformer model(config, torch::TensorOptions().dtype(torch::kFloat32),
                            sft_init_seed(options.seed));
-  log_info("sft: {} parameters ({} layers, width {}), {} examples, {} steps x {} rows x {} tokens",
-           model->num_parameters(), config.num_hidden_layers, config.hidden_size, examples.size(),
-           options.steps, options.batch_size, options.seq_len);
+  size_t longest = 0;
+  for (const auto& e : examples) longest = std::max(longest, e.ids.size());
+  if (static_cast<int64_t>(longest) > config.max_position_embeddings)
+    throw ConfigError("model.max_positions",
+                      fmt::format("{} is shorter than the longest example ({} tokens)",
+                                  config.max_position_embeddings, longest),
+                      fmt::format("set model.max_positions to at least {}", longest));
+  log_info(
+      "sft: {} parameters ({} layers, width {}), {} examples (longest {} tokens), {} steps "
+      "x {} examples",
+      model->num_parameters(), config.num_hidden_layers, config.hidden_size, examples.size(),
+      longest, options.steps, options.batch_size);
 
   SftResult r = train_sft(*model, examples, tokenizer->pad_id(), options);
   if (r.stopped_by_time)

@@ -96,8 +96,7 @@ struct SftOptimOptions {
 struct SftOptions {
   SftModelOptions model;
   SftDataOptions data;
-  int seq_len = 192;    // packed row length in tokens (examples are never split)
-  int batch_size = 16;  // packed rows per optimizer step
+  int batch_size = 32;  // examples per optimizer step
   int steps = 1200;     // optimizer steps
   double max_seconds =
       0;  // wall-clock cap on training (0 = none); makes the result timing-dependent
@@ -112,9 +111,8 @@ struct SftOptions {
   void visit(V& v) {
     v("model", model, "architecture of the model trained from scratch");
     v("data", data, "the warm-start corpus");
-    v("seq_len", seq_len,
-      "tokens per packed training row; every (prompt, solution) must fit in one row");
-    v("batch_size", batch_size, "packed rows per optimizer step");
+    v("batch_size", batch_size,
+      "examples per optimizer step (bucketed by length, right-padded to the longest)");
     v("steps", steps, "optimizer steps");
     v("max_seconds", max_seconds,
       "stop training after this many wall-clock seconds (0 = run all steps); a run stopped "

@@ -102,75 +102,80 @@ std::vector<TokenizedExample> tokenize_corpus(const std::vector<tasks::SftExampl
   return out;
 }
 
-SftPacker::SftPacker(const std::vector<TokenizedExample>& examples, int seq_len, int32_t pad_id,
-                     uint64_t seed, bool repeat)
-    : examples_(examples), seq_len_(seq_len), pad_id_(pad_id), repeat_(repeat), rng_(seed) {
-  DS_CHECK(!examples_.empty(), "SftPacker needs a non-empty corpus");
-  DS_CHECK(seq_len_ > 0, "seq_len must be positive");
-  size_t longest = 0;
-  for (const auto& e : examples_) longest = std::max(longest, e.ids.size());
-  if (longest > static_cast<size_t>(seq_len_))
-    throw ConfigError("seq_len",
-                      fmt::format("{} is shorter than the longest example ({} tokens: prompt + "
-                                  "solution + EOS)",
-                                  seq_len_, longest),
-                      fmt::format("set seq_len to at least {}", longest));
+SftBatcher::SftBatcher(const std::vector<TokenizedExample>& examples, int batch_size,
+                       int32_t pad_id, uint64_t seed, bool repeat, int bucket)
+    : examples_(examples),
+      batch_size_(batch_size),
+      pad_id_(pad_id),
+      repeat_(repeat),
+      bucket_(bucket),
+      rng_(seed) {
+  DS_CHECK(!examples_.empty(), "SftBatcher needs a non-empty corpus");
+  DS_CHECK(batch_size_ > 0 && bucket_ > 0, "batch_size and bucket must be positive");
   order_.resize(examples_.size());
-  reshuffle();
-}
-
-void SftPacker::reshuffle() {
   std::iota(order_.begin(), order_.end(), 0u);
-  cursor_ = 0;
-  if (!repeat_) return;
-  for (size_t k = order_.size(); k > 1; --k) std::swap(order_[k - 1], order_[rng_.below(k)]);
+  if (repeat_) cursor_ = order_.size();  // the first next_index() shuffles
 }
 
-PackedBatch SftPacker::next(int rows) {
-  DS_CHECK(rows > 0, "rows must be positive");
-  PackedBatch b;
-  b.rows = rows;
-  b.seq_len = seq_len_;
-  const size_t total = static_cast<size_t>(rows) * seq_len_;
-  b.ids.assign(total, pad_id_);
-  b.positions.assign(total, 0);
-  b.segments.assign(total, -1);
-  b.targets.assign(total, -1);
-  for (int r = 0; r < rows; ++r) {
-    size_t used = 0;
-    int32_t segment = 0;
-    while (true) {
-      if (cursor_ == order_.size()) {
-        if (!repeat_) break;
-        reshuffle();
-      }
-      const TokenizedExample& ex = examples_[order_[cursor_]];
-      if (used + ex.ids.size() > static_cast<size_t>(seq_len_)) break;  // row full: next row
-      const size_t base = static_cast<size_t>(r) * seq_len_ + used;
-      const size_t len = ex.ids.size();
-      for (size_t t = 0; t < len; ++t) {
-        b.ids[base + t] = ex.ids[t];
-        b.positions[base + t] = static_cast<int32_t>(t);
-        b.segments[base + t] = segment;
-        // Token t predicts t + 1; the loss covers the solution tokens and the final EOS.
-        if (t + 1 < len && static_cast<int32_t>(t + 1) >= ex.prompt_len) {
-          b.targets[base + t] = ex.ids[t + 1];
-          ++b.target_tokens;
-        }
-      }
-      used += len;
-      b.tokens += static_cast<int64_t>(len);
-      ++segment;
-      ++b.examples;
-      ++cursor_;
-      ++consumed_;
+size_t SftBatcher::next_index() {
+  if (cursor_ == order_.size()) {
+    DS_CHECK(repeat_, "a one-pass SftBatcher has no more examples");
+    for (size_t k = order_.size(); k > 1; --k) std::swap(order_[k - 1], order_[rng_.below(k)]);
+    cursor_ = 0;
+  }
+  ++dealt_;
+  return order_[cursor_++];
+}
+
+SftBatch SftBatcher::make_batch(const std::vector<uint32_t>& members) const {
+  SftBatch b;
+  b.rows = static_cast<int>(members.size());
+  for (uint32_t m : members)
+    b.seq_len = std::max(b.seq_len, static_cast<int>(examples_[m].ids.size()));
+  const size_t T = static_cast<size_t>(b.seq_len);
+  b.ids.assign(members.size() * T, pad_id_);
+  b.targets.assign(members.size() * T, -1);
+  for (size_t r = 0; r < members.size(); ++r) {
+    const TokenizedExample& ex = examples_[members[r]];
+    const size_t len = ex.ids.size();
+    std::copy(ex.ids.begin(), ex.ids.end(), b.ids.begin() + r * T);
+    // Token t predicts t + 1; the loss covers the solution tokens and the final EOS.
+    for (size_t t = std::max<int32_t>(ex.prompt_len, 1) - 1; t + 1 < len; ++t) {
+      b.targets[r * T + t] = ex.ids[t + 1];
+      ++b.target_tokens;
     }
+    b.tokens += static_cast<int64_t>(len);
   }
   return b;
 }
 
-double SftPacker::epochs() const {
-  return static_cast<double>(consumed_) / static_cast<double>(examples_.size());
+SftBatch SftBatcher::next() {
+  std::vector<uint32_t> members;
+  if (!repeat_) {
+    while (members.size() < static_cast<size_t>(batch_size_) && cursor_ < order_.size()) {
+      members.push_back(order_[cursor_++]);
+      ++dealt_;
+    }
+    return make_batch(members);
+  }
+  if (ready_.empty()) {
+    std::vector<uint32_t> pool(static_cast<size_t>(batch_size_) * bucket_);
+    for (auto& m : pool) m = static_cast<uint32_t>(next_index());
+    std::stable_sort(pool.begin(), pool.end(), [&](uint32_t a, uint32_t b) {
+      return examples_[a].ids.size() < examples_[b].ids.size();
+    });
+    for (int k = 0; k < bucket_; ++k)
+      ready_.emplace_back(pool.begin() + static_cast<size_t>(k) * batch_size_,
+                          pool.begin() + static_cast<size_t>(k + 1) * batch_size_);
+    for (size_t k = ready_.size(); k > 1; --k) std::swap(ready_[k - 1], ready_[rng_.below(k)]);
+  }
+  members = std::move(ready_.back());
+  ready_.pop_back();
+  return make_batch(members);
+}
+
+double SftBatcher::epochs() const {
+  return static_cast<double>(dealt_) / static_cast<double>(examples_.size());
 }
 
 }  // namespace ds::rl

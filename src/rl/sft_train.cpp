@@ -33,37 +33,27 @@ torch::Tensor to_tensor(const std::vector<int32_t>& v, int rows, int cols, torch
   return t.to(device, torch::kInt64);  // copies: the batch's vectors may go away
 }
 
-// The device tensors of one packed batch.
+// The device tensors of one batch.
 struct BatchTensors {
-  torch::Tensor ids;        // (B, T) int64
-  torch::Tensor positions;  // (B, T) int64, restarting at 0 for every example
-  torch::Tensor mask;       // (B, 1, T, T) bool: causal and within the own example
-  torch::Tensor rows;       // (N) int64 flat indices b * T + t where a loss applies
-  torch::Tensor targets;    // (N) int64 the next tokens there
+  torch::Tensor ids;      // (B, T) int64, right-padded
+  torch::Tensor rows;     // (N) int64 flat indices b * T + t where a loss applies
+  torch::Tensor targets;  // (N) int64 the next tokens there
 };
 
-BatchTensors to_tensors(const PackedBatch& b, torch::Device device) {
+BatchTensors to_tensors(const SftBatch& b, torch::Device device) {
   BatchTensors t;
   t.ids = to_tensor(b.ids, b.rows, b.seq_len, device);
-  t.positions = to_tensor(b.positions, b.rows, b.seq_len, device);
-  torch::Tensor seg = to_tensor(b.segments, b.rows, b.seq_len, device);  // (B, T)
-  torch::Tensor same = seg.unsqueeze(2) == seg.unsqueeze(1);             // (B, T, T)
-  torch::Tensor causal = torch::ones({b.seq_len, b.seq_len},
-                                     torch::TensorOptions().dtype(torch::kBool).device(device))
-                             .tril();                                                // (T, T)
-  t.mask = (same & causal).unsqueeze(1);                                             // (B, 1, T, T)
   torch::Tensor targets = to_tensor(b.targets, b.rows, b.seq_len, device).view(-1);  // (B*T)
   t.rows = torch::nonzero(targets >= 0).view(-1);                                    // (N)
   t.targets = targets.index_select(0, t.rows);                                       // (N)
   return t;
 }
 
-// Mean cross-entropy over the loss positions of one batch: (), and the count N.
+// Mean cross-entropy over the loss positions of one batch: (). Rows are right-padded, so the
+// plain causal mask keeps real tokens from attending to padding, and positions are 0, 1, ...
 torch::Tensor batch_loss(model::TransformerImpl& model, const BatchTensors& t) {
   model::ForwardInput in;
   in.ids = t.ids;
-  in.positions = t.positions;
-  in.mask = t.mask;
   torch::Tensor hidden = model.forward_hidden(in);  // (B, T, C)
   torch::Tensor picked = hidden.reshape({-1, hidden.size(-1)}).index_select(0, t.rows);  // (N, C)
   torch::Tensor logits = model.logits(picked);                                           // (N, V)
@@ -160,8 +150,8 @@ SftResult train_sft(model::TransformerImpl& model, const std::vector<TokenizedEx
   torch::optim::AdamW optimizer(std::move(groups), defaults);
   std::vector<torch::Tensor> params = model.parameters();
 
-  SftPacker packer(examples, options.seq_len, pad_id,
-                   Rng::derive(static_cast<uint64_t>(options.seed), kDataKey));
+  SftBatcher batcher(examples, options.batch_size, pad_id,
+                     Rng::derive(static_cast<uint64_t>(options.seed), kDataKey));
   SftResult r;
   r.examples = static_cast<int64_t>(examples.size());
   r.parameters = model.num_parameters();
@@ -184,7 +174,7 @@ SftResult train_sft(model::TransformerImpl& model, const std::vector<TokenizedEx
     }
     lr = learning_rate_at(step, oo);
     set_learning_rate(optimizer, lr);
-    PackedBatch batch = packer.next(options.batch_size);
+    SftBatch batch = batcher.next();
     BatchTensors t = to_tensors(batch, device);
     optimizer.zero_grad();
     torch::Tensor loss = batch_loss(model, t);
@@ -230,7 +220,7 @@ SftResult train_sft(model::TransformerImpl& model, const std::vector<TokenizedEx
   model.eval();
   r.cpu_seconds = process_cpu_seconds() - cpu0;
   r.wall_seconds = wall_since();
-  r.epochs = packer.epochs();
+  r.epochs = batcher.epochs();
   if (!r.log.empty()) {
     r.first_loss = r.log.front().loss;
     r.final_loss = r.log.back().loss;
@@ -242,14 +232,14 @@ SftResult train_sft(model::TransformerImpl& model, const std::vector<TokenizedEx
 }
 
 double sft_eval_loss(model::TransformerImpl& model, const std::vector<TokenizedExample>& examples,
-                     int32_t pad_id, int seq_len) {
+                     int32_t pad_id, int batch_size) {
   DS_CHECK(!examples.empty(), "sft_eval_loss needs examples");
   torch::NoGradGuard no_grad;
-  SftPacker packer(examples, seq_len, pad_id, 0, /*repeat=*/false);
+  SftBatcher batcher(examples, batch_size, pad_id, 0, /*repeat=*/false);
   double sum = 0;
   int64_t count = 0;
-  while (!packer.done()) {
-    PackedBatch batch = packer.next(16);
+  while (!batcher.done()) {
+    SftBatch batch = batcher.next();
     if (batch.target_tokens == 0) continue;
     BatchTensors t = to_tensors(batch, model.device());
     sum += batch_loss(model, t).item<double>() * static_cast<double>(batch.target_tokens);

@@ -1,9 +1,9 @@
-// Owns the supervised training loop of the warm start over an in-memory model: packed rows
-// (rl/sft_data.h) -> one forward with a block-diagonal causal mask and per-example RoPE positions
-// -> cross-entropy on the solution tokens + EOS only (the output layer is applied at those
-// positions only) -> AdamW with decoupled weight decay on matrices, global-norm clipping and the
-// warmup + cosine schedule of rl/optimizer.h. Also the model config an SftModelOptions describes.
-// Thread-safety: trains one model from one thread.
+// Owns the supervised training loop of the warm start over an in-memory model: length-bucketed,
+// right-padded batches (rl/sft_data.h) -> one causal forward -> cross-entropy on the solution
+// tokens + EOS only (the output layer is applied at those positions only) -> AdamW with decoupled
+// weight decay on matrices, global-norm clipping and the warmup + cosine schedule of
+// rl/optimizer.h. Also the model config an SftModelOptions describes. Thread-safety: trains one
+// model from one thread.
 #pragma once
 
 #include <torch/torch.h>
@@ -25,14 +25,14 @@ model::ModelConfig sft_model_config(const SftModelOptions& m, int64_t vocab_size
 uint64_t sft_init_seed(int64_t seed);
 
 // Trains `model` in place on `examples` for options.steps steps (or until options.max_seconds).
-// Uses options.seq_len, batch_size, steps, max_seconds, optim, seed (data order) and log_every;
+// Uses options.batch_size, steps, max_seconds, optim, seed (data order) and log_every;
 // `show_progress` draws a progress bar on stderr. The result has no dir and no accuracy.
 SftResult train_sft(model::TransformerImpl& model, const std::vector<TokenizedExample>& examples,
                     int32_t pad_id, const SftOptions& options, bool show_progress = true);
 
-// Mean token loss of `model` on the solution tokens of `examples` (no gradient), packed like
-// training rows; for tests and reports.
+// Mean token loss of `model` on the solution tokens + EOS of `examples` (no gradient), in
+// batches of `batch_size`; for tests and reports.
 double sft_eval_loss(model::TransformerImpl& model, const std::vector<TokenizedExample>& examples,
-                     int32_t pad_id, int seq_len);
+                     int32_t pad_id, int batch_size = 16);
 
 }  // namespace ds::rl
