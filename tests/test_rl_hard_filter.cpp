@@ -191,7 +191,7 @@ TEST(HardFilter, SeedsArePerProblemAndIndependentOfBatching) {
   std::set<uint64_t> all;
   for (const auto& [id, s] : a.seeds) all.insert(s.begin(), s.end());
   EXPECT_EQ(all.size(), 15u);  // every sample has its own seed
-  o.seed = 1;  // another round draws other samples
+  o.seed = 1;                  // another round draws other samples
   ScriptedGenerator c(correct);
   run_scripted(c, numbered(5), o);
   EXPECT_NE(a.seeds, c.seeds);
@@ -330,8 +330,10 @@ TEST(HardFilter, CommandErrorsNameTheInput) {
   }
   {
     std::ofstream f(dir.file("bad.jsonl"));
-    f << R"({"id": "a", "problem": "1+1", "answer": "2"})" << "\n"
-      << R"({"id": "b", "problem": "2+2"})" << "\n";
+    f << R"({"id": "a", "problem": "1+1", "answer": "2"})"
+      << "\n"
+      << R"({"id": "b", "problem": "2+2"})"
+      << "\n";
   }
   o.data = dir.file("bad.jsonl");
   try {

@@ -70,9 +70,9 @@ TEST(ReplayBuffer, RoundTripAcrossReopen) {
     EXPECT_FALSE(b.contains("p1"));
     EXPECT_TRUE(b.solutions("p1").empty());
     // Ids with negative and large values survive the little-endian blob.
-    EXPECT_EQ(b.register_solutions(entry(
-                  "p1", 3, {sol({1, -2, 70000, 2147483647}, "a \\boxed{42}", 3),
-                            sol({5, 6}, "b \\boxed{42}", 3)})),
+    EXPECT_EQ(b.register_solutions(entry("p1", 3,
+                                         {sol({1, -2, 70000, 2147483647}, "a \\boxed{42}", 3),
+                                          sol({5, 6}, "b \\boxed{42}", 3)})),
               2);
   }
   ReplayBuffer b(path);
@@ -99,8 +99,8 @@ TEST(ReplayBuffer, RoundTripAcrossReopen) {
 TEST(ReplayBuffer, DedupsIdenticalResponsesAndKeepsFirstRow) {
   TempDir dir("dedup");
   ReplayBuffer b(dir.file("rb.sqlite"));
-  EXPECT_EQ(b.register_solutions(entry("p", 1, {sol({1, 2}, "x", 1), sol({1, 2}, "x", 1),
-                                                sol({1, 3}, "y", 1)})),
+  EXPECT_EQ(b.register_solutions(
+                entry("p", 1, {sol({1, 2}, "x", 1), sol({1, 2}, "x", 1), sol({1, 3}, "y", 1)})),
             2);
   // Same ids again (text differs: ids decide) plus a new one; the problem row keeps step 1.
   CacheEntry again = entry("p", 5, {sol({1, 2}, "x'", 5), sol({9}, "z", 5)});

@@ -35,7 +35,7 @@ std::vector<Sample> direct_rollouts(int n, int first_token) {
 }  // namespace
 
 TEST(ReplayRules, RegistrationRuleEdges) {
-  ReplayOptions o;  // 0 < fraction <= 0.25
+  ReplayOptions o;                         // 0 < fraction <= 0.25
   EXPECT_FALSE(should_register(0, 4, o));  // nothing correct: nothing to register
   EXPECT_TRUE(should_register(1, 4, o));   // 0.25 is included
   EXPECT_FALSE(should_register(2, 4, o));  // no longer hard

@@ -21,8 +21,9 @@ Alternatively, by Vieta the sum is -b/a = -(-5)/1 = 5.
 Wait, let me double-check the factorization: (x - 2)(x - 3) = x^2 - 3x - 2x + 6 = x^2 - 5x + 6. Yes.
 Therefore the sum of the roots is \boxed{5}.)";
 
-const char* kArithmetic = "3 + 4 = 7\n7 * 2 = 14\n14 - 5 = 9\n9 * 3 = 27\n27 + 8 = 35\n"
-                          "35 / 5 = 7\n7 * 7 = 49\n49 - 9 = 40\n40 + 2 = 42\n\\boxed{42}";
+const char* kArithmetic =
+    "3 + 4 = 7\n7 * 2 = 14\n14 - 5 = 9\n9 * 3 = 27\n27 + 8 = 35\n"
+    "35 / 5 = 7\n7 * 7 = 49\n49 - 9 = 40\n40 + 2 = 42\n\\boxed{42}";
 
 const char* kLatex =
     R"(We have $\frac{1}{2} + \frac{1}{3} = \frac{3}{6} + \frac{2}{6} = \frac{5}{6}$. Then
@@ -75,7 +76,8 @@ TEST(SampleFilter, GeneratedReferenceSolutionsAreKept) {
 
 TEST(SampleFilter, LoopingTailIsDropped) {
   // A loop cut mid-period by the length limit.
-  std::string loop = "Let me compute 3 + 4 = 7. " + repeat("Wait, let me recheck. ", 12) + "Wait, le";
+  std::string loop =
+      "Let me compute 3 + 4 = 7. " + repeat("Wait, let me recheck. ", 12) + "Wait, le";
   FilterVerdict v = check_response(loop);
   EXPECT_TRUE(v.drop);
   EXPECT_EQ(v.kind, "repetition");
@@ -119,8 +121,8 @@ TEST(SampleFilter, GarbageIsDropped) {
   EXPECT_NE(v.reason.find("UTF-8"), std::string::npos);
   EXPECT_TRUE(check_response("The answer is \xEF\xBF\xBD 42").drop);  // U+FFFD
   EXPECT_TRUE(check_response(std::string("The answer\x01 is 42")).drop);
-  EXPECT_TRUE(check_response("The answer\xC2\x85 is 42").drop);        // C1 control NEL
-  EXPECT_TRUE(check_response("}{)(^^]][[;;::!!@@##$$%%&&**").drop);    // no letters or digits
+  EXPECT_TRUE(check_response("The answer\xC2\x85 is 42").drop);      // C1 control NEL
+  EXPECT_TRUE(check_response("}{)(^^]][[;;::!!@@##$$%%&&**").drop);  // no letters or digits
   EXPECT_FALSE(check_response("tab\tnewline\ncr\r\n ok").drop);
   SampleFilterOptions o;
   o.max_replacement_chars = 2;

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "core/errors.h"
+#include "core/fs_util.h"
 #include "eval/engine_generator.h"
 #include "eval/prompt_template.h"
 #include "tasks/problem_io.h"
@@ -112,8 +113,7 @@ HardFilterReport run_hard_filter(eval::ResponseGenerator& generator,
     }
     if (progress) progress(static_cast<int>(end), report.total, report.kept);
   }
-  report.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
 }
 
@@ -137,22 +137,28 @@ json filter_row_json(const FilterRow& row) {
 }
 
 void write_filter_jsonl(const std::string& path, const HardFilterReport& report, bool all) {
-  std::vector<json> lines;
+  // The problem's own line (fields in the order `deepsearch task generate` writes them), then the
+  // measured fields.
+  std::string out;
   for (const FilterRow& r : report.rows) {
     if (!all && !r.kept) continue;
-    json j = filter_row_json(r);
-    if (all) j["kept"] = r.kept;
-    lines.push_back(std::move(j));
+    std::string line = tasks::to_jsonl_line(r.problem);
+    DS_CHECK(!line.empty() && line.back() == '}', "a problem line is a JSON object");
+    line.pop_back();
+    line += fmt::format(",\"pass_rate\":{},\"correct\":{},\"k\":{}", json(r.pass_rate).dump(),
+                        r.correct, r.k);
+    if (all) line += r.kept ? ",\"kept\":true" : ",\"kept\":false";
+    out += line + "}\n";
   }
-  write_jsonl_atomic(path, lines);
+  atomic_write_file(path, out);
 }
 
 std::string filter_summary(const HardFilterReport& r, const HardFilterOptions& o) {
   auto pct = [](double part, double whole) { return whole > 0 ? 100.0 * part / whole : 0.0; };
-  std::string s = fmt::format(
-      "kept {} / {} problems ({:.1f}%): pass rate {} {} with k = {}{}\n", r.kept, r.total,
-      pct(r.kept, r.total), o.strict ? "<" : "<=", o.threshold, o.k,
-      r.prompt_template.empty() ? "" : ", template " + r.prompt_template);
+  std::string s =
+      fmt::format("kept {} / {} problems ({:.1f}%): pass rate {} {} with k = {}{}\n", r.kept,
+                  r.total, pct(r.kept, r.total), o.strict ? "<" : "<=", o.threshold, o.k,
+                  r.prompt_template.empty() ? "" : ", template " + r.prompt_template);
   s += fmt::format("generated {} tokens in {:.1f} s ({:.0f} tokens/s)\n", r.generated_tokens,
                    r.seconds, r.seconds > 0 ? r.generated_tokens / r.seconds : 0.0);
   s += "pass-rate histogram (correct/k: problems):\n";
@@ -162,8 +168,11 @@ std::string filter_summary(const HardFilterReport& r, const HardFilterOptions& o
     const int n = r.histogram[c];
     const int bar = static_cast<int>(std::lround(40.0 * n / widest));
     const bool kept = keep_problem(static_cast<int>(c), o.k, o);
-    s += fmt::format("  {:>3}/{:<3} {:>7}  {:5.1f}%  {}{}\n", c, o.k, n, pct(n, r.total),
-                     std::string(static_cast<size_t>(bar), '#'), kept ? "  (kept)" : "");
+    std::string line =
+        fmt::format("  {:>3}/{:<3} {:>7}  {:5.1f}%  {}{}", c, o.k, n, pct(n, r.total),
+                    std::string(static_cast<size_t>(bar), '#'), kept ? "  (kept)" : "");
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    s += line + "\n";
   }
   return s;
 }

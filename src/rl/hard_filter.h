@@ -124,10 +124,10 @@ std::string filter_summary(const HardFilterReport& report, const HardFilterOptio
 
 // `deepsearch filter` as a library call.
 struct FilterCommandOptions {
-  std::string model;        // DIR or builtin:NAME
-  int64_t init_seed = 0;    // weights of a builtin:NAME model
-  std::string data;         // IN.jsonl
-  std::string out;          // OUT.jsonl
+  std::string model;          // DIR or builtin:NAME
+  int64_t init_seed = 0;      // weights of a builtin:NAME model
+  std::string data;           // IN.jsonl
+  std::string out;            // OUT.jsonl
   std::string task = "math";  // scorer of lines without a "task" field
   std::string dtype = "float32";
   std::string device = "cpu";

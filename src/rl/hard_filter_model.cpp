@@ -35,7 +35,8 @@ HardFilterReport run_filter_command(const FilterCommandOptions& o) {
   if (o.model.empty())
     throw ConfigError("--model", "no model given",
                       "pass --model DIR (a Hugging Face directory) or --model builtin:tiny");
-  if (o.data.empty()) throw ConfigError("--data", "no input problems given", "pass --data IN.jsonl");
+  if (o.data.empty())
+    throw ConfigError("--data", "no input problems given", "pass --data IN.jsonl");
   if (o.out.empty())
     throw ConfigError("--out", "no output file given", "pass --out OUT.jsonl for the kept subset");
   validate(o.filter, "filter");
@@ -81,8 +82,8 @@ HardFilterReport run_filter_command(const FilterCommandOptions& o) {
   log_info("filter: {} problems from {}, k={}, model {}, template {}", problems.size(), o.data,
            fo.k, o.model, template_name);
   Progress bar("filter", problems.size());
-  HardFilterReport report = run_hard_filter(
-      engine, *tokenizer, problems, fo, [&bar](int done, int total, int kept) {
+  HardFilterReport report =
+      run_hard_filter(engine, *tokenizer, problems, fo, [&bar](int done, int total, int kept) {
         bar.advance(static_cast<size_t>(done) - bar.done(), fmt::format("kept {}", kept));
       });
   bar.finish(fmt::format("kept {} of {}", report.kept, report.total));

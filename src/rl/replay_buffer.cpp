@@ -65,10 +65,9 @@ bool decode_ids(const void* data, int bytes, std::vector<int32_t>& out) {
   const auto* p = static_cast<const unsigned char*>(data);
   out.resize(static_cast<size_t>(bytes / 4));
   for (size_t i = 0; i < out.size(); ++i)
-    out[i] = static_cast<int32_t>(static_cast<uint32_t>(p[4 * i]) |
-                                  (static_cast<uint32_t>(p[4 * i + 1]) << 8) |
-                                  (static_cast<uint32_t>(p[4 * i + 2]) << 16) |
-                                  (static_cast<uint32_t>(p[4 * i + 3]) << 24));
+    out[i] = static_cast<int32_t>(
+        static_cast<uint32_t>(p[4 * i]) | (static_cast<uint32_t>(p[4 * i + 1]) << 8) |
+        (static_cast<uint32_t>(p[4 * i + 2]) << 16) | (static_cast<uint32_t>(p[4 * i + 3]) << 24));
   return true;
 }
 
@@ -112,7 +111,8 @@ class Stmt {
   std::string text(int col) const {
     const unsigned char* p = sqlite3_column_text(stmt_, col);
     int n = sqlite3_column_bytes(stmt_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n))
+             : std::string();
   }
   int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
   double real(int col) const { return sqlite3_column_double(stmt_, col); }
@@ -143,7 +143,9 @@ CachedSolution read_solution(const Stmt& s, int first_col, const std::string& pa
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() ran.
 class Transaction {
  public:
-  Transaction(sqlite3* db, const std::string& path) : db_(db), path_(path) { run("BEGIN IMMEDIATE"); }
+  Transaction(sqlite3* db, const std::string& path) : db_(db), path_(path) {
+    run("BEGIN IMMEDIATE");
+  }
   ~Transaction() {
     if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   }
@@ -187,9 +189,9 @@ ReplayBuffer::ReplayBuffer(const std::string& path) : path_(path) {
       throw DataError(path, "cannot create the directory of the replay buffer: " + ec.message(),
                       "check the run directory's permissions");
   }
-  int rc = sqlite3_open_v2(path.c_str(), &db_,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close_v2(db_);
@@ -206,8 +208,8 @@ ReplayBuffer::ReplayBuffer(const std::string& path) : path_(path) {
     {
       Stmt check(db_, "PRAGMA quick_check", path_);
       if (check.step(path_) && check.text(0) != "ok")
-        throw DataError(path_, "the replay buffer is corrupt (SQLite quick_check: " +
-                                   check.text(0) + ")",
+        throw DataError(path_,
+                        "the replay buffer is corrupt (SQLite quick_check: " + check.text(0) + ")",
                         kHint);
     }
     int64_t version = 0;
@@ -223,7 +225,8 @@ ReplayBuffer::ReplayBuffer(const std::string& path) : path_(path) {
     exec(kSchema);
     exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
     // A database with same-named tables of another shape fails here.
-    Stmt probe1(db_, "SELECT problem_id, problem, answer, step, fraction_correct FROM problems LIMIT 0",
+    Stmt probe1(db_,
+                "SELECT problem_id, problem, answer, step, fraction_correct FROM problems LIMIT 0",
                 path_);
     Stmt probe2(db_,
                 "SELECT problem_id, idx, response_text, response_ids, reward, step FROM solutions "
@@ -461,7 +464,8 @@ void ReplayBuffer::backup_to(const std::string& path) const {
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     cleanup();
-    throw DataError(path, "cannot rename the backup into place", "check the directory's permissions");
+    throw DataError(path, "cannot rename the backup into place",
+                    "check the directory's permissions");
   }
   fsync_dir(p.parent_path().string());
 }

@@ -88,8 +88,8 @@ class ReplayBuffer {
 
   // Every entry with its solutions, ordered by (step, problem_id).
   std::vector<CacheEntry> list() const;
-  int64_t size() const;             // registered problems
-  int64_t num_solutions() const;    // stored solutions, all problems
+  int64_t size() const;           // registered problems
+  int64_t num_solutions() const;  // stored solutions, all problems
 
   // Deletes solutions with step > `step`, then problems with step > `step` or without any
   // solution left. One transaction. Returns the number of solutions deleted.

@@ -127,8 +127,8 @@ void SkipMetrics::add(const SkipMetrics& o) {
 
 int64_t SkipMetrics::tokens_not_generated(double mean_search_tokens) const {
   if (!(mean_search_tokens > 0.0) || !std::isfinite(mean_search_tokens)) return cached_tokens;
-  const double saved =
-      static_cast<double>(searches_skipped) * mean_search_tokens - static_cast<double>(fresh_tokens);
+  const double saved = static_cast<double>(searches_skipped) * mean_search_tokens -
+                       static_cast<double>(fresh_tokens);
   return std::max<int64_t>(cached_tokens, static_cast<int64_t>(std::llround(saved)));
 }
 

@@ -29,8 +29,8 @@
 namespace ds::rl {
 
 struct ReplayOptions {
-  bool enable = true;                  // keep a buffer at all (register + skip)
-  bool skip_search = true;             // problems in the buffer skip search
+  bool enable = true;                   // keep a buffer at all (register + skip)
+  bool skip_search = true;              // problems in the buffer skip search
   double register_max_fraction = 0.25;  // register when fraction correct <= this ...
   double register_min_fraction = 0.0;   // ... and > this (exclusive)
 

@@ -81,8 +81,8 @@ int64_t repeated_tail_chars(std::string_view s, int max_period, int min_repeats,
   for (int p = 1; p <= max_period && 2 * static_cast<int64_t>(p) <= n; ++p) {
     // Matching characters going back from the end: s[i] == s[i - p].
     int64_t matched = 0;
-    for (int64_t i = n - 1; i - p >= 0 && s[static_cast<size_t>(i)] == s[static_cast<size_t>(i - p)];
-         --i)
+    for (int64_t i = n - 1;
+         i - p >= 0 && s[static_cast<size_t>(i)] == s[static_cast<size_t>(i - p)]; --i)
       ++matched;
     const int64_t covered = matched + p;
     if (covered >= static_cast<int64_t>(min_repeats) * p && covered > best) {
@@ -141,18 +141,19 @@ FilterVerdict check_response(std::string_view text, const SampleFilterOptions& o
     return drop("garbage", fmt::format("{} control characters", control));
   if (non_space >= o.min_chars_for_fraction &&
       static_cast<double>(alnum) < o.min_alnum_fraction * static_cast<double>(non_space))
-    return drop("garbage", fmt::format("only {} of {} characters are letters or digits", alnum,
-                                       non_space));
+    return drop("garbage",
+                fmt::format("only {} of {} characters are letters or digits", alnum, non_space));
 
   int period = 0;
   const int64_t tail = repeated_tail_chars(text, o.tail_max_period, o.tail_min_repeats, &period);
   if (tail >= o.tail_min_chars)
-    return drop("repetition", fmt::format("the last {} characters repeat a {}-character span",
-                                          tail, period));
+    return drop("repetition",
+                fmt::format("the last {} characters repeat a {}-character span", tail, period));
   int64_t tokens = 0;
   const double frac = repeated_ngram_fraction(text, o.ngram_n, &tokens);
   if (tokens >= o.ngram_min_tokens && frac >= o.ngram_max_repeat_fraction)
-    return drop("repetition", fmt::format("{:.0f}% of its {}-grams repeat", 100.0 * frac, o.ngram_n));
+    return drop("repetition",
+                fmt::format("{:.0f}% of its {}-grams repeat", 100.0 * frac, o.ngram_n));
   return v;
 }
 
@@ -170,8 +171,10 @@ SampleFilterResult filter_samples(const std::vector<Sample>& samples,
     if (!v.drop) continue;
     r.keep[i] = 0;
     ++r.dropped;
-    if (v.kind == "repetition") ++r.dropped_repetition;
-    else ++r.dropped_garbage;
+    if (v.kind == "repetition")
+      ++r.dropped_repetition;
+    else
+      ++r.dropped_garbage;
     r.reasons[i] = std::move(v.reason);
   }
   return r;

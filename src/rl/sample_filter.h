@@ -50,8 +50,7 @@ struct SampleFilterOptions {
       "longest repeated span (characters) looked for at the end of a response");
     v("tail_min_chars", tail_min_chars,
       "a repeated tail must cover at least this many characters to count as a loop");
-    v("tail_min_repeats", tail_min_repeats,
-      "... and at least this many repetitions of its span");
+    v("tail_min_repeats", tail_min_repeats, "... and at least this many repetitions of its span");
     v("ngram_n", ngram_n, "tokens per n-gram of the repeated n-gram share");
     v("ngram_min_tokens", ngram_min_tokens,
       "the n-gram share is only judged for responses with at least this many tokens");
