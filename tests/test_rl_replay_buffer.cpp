@@ -114,6 +114,9 @@ TEST(ReplayBuffer, DedupsIdenticalResponsesAndKeepsFirstRow) {
   ASSERT_TRUE(b.get("p", e));
   EXPECT_EQ(e.step, 1);
   EXPECT_DOUBLE_EQ(e.fraction_correct, 0.125);
+  // An entry without solutions does not register its problem.
+  EXPECT_EQ(b.register_solutions(entry("empty", 1, {})), 0);
+  EXPECT_FALSE(b.contains("empty"));
   // Solutions without ids dedup on their text.
   EXPECT_EQ(b.register_solutions(entry("q", 1, {sol({}, "t", 1), sol({}, "t", 1)})), 1);
 }

@@ -288,6 +288,9 @@ bool ReplayBuffer::get(const std::string& problem_id, CacheEntry& out) const {
 
 int64_t ReplayBuffer::register_locked(const CacheEntry& e) {
   DS_CHECK(!e.problem_id.empty(), "replay buffer: empty problem id");
+  // A problem is only ever in the buffer with at least one solution (it would skip search with
+  // nothing to replay otherwise).
+  if (e.solutions.empty()) return 0;
   {
     Stmt ins(db_,
              "INSERT OR IGNORE INTO problems(problem_id, problem, answer, step, fraction_correct) "

@@ -80,7 +80,8 @@ class ReplayBuffer {
   // Adds entry.solutions to the problem (creating the problem row with entry's problem, answer,
   // step and fraction_correct when new; an existing problem keeps its row). Solutions whose
   // response_ids (or, when ids are empty, response text) equal an already stored solution of
-  // that problem, or an earlier one of the same call, are skipped. One transaction.
+  // that problem, or an earlier one of the same call, are skipped; an entry without solutions
+  // changes nothing. One transaction.
   // Returns the number of solutions added.
   int64_t register_solutions(const CacheEntry& entry);
   // register_solutions for every entry, all in ONE transaction. Returns solutions added.

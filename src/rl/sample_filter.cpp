@@ -99,18 +99,25 @@ double repeated_ngram_fraction(std::string_view text, int n, int64_t* num_tokens
   const std::vector<std::string_view> tokens = fine_tokens(text);
   if (num_tokens) *num_tokens = static_cast<int64_t>(tokens.size());
   if (tokens.size() < static_cast<size_t>(n)) return 0.0;
-  std::unordered_map<std::string_view, uint32_t> ids;
-  std::vector<uint32_t> seq;
+  std::unordered_map<std::string_view, uint64_t> ids;
+  ids.reserve(tokens.size());
+  std::vector<uint64_t> seq;
   seq.reserve(tokens.size());
   for (std::string_view t : tokens)
-    seq.push_back(ids.emplace(t, static_cast<uint32_t>(ids.size())).first->second);
-  std::unordered_set<std::string> seen;
+    seq.push_back(ids.emplace(t, static_cast<uint64_t>(ids.size())).first->second);
+  // Each n-gram as a 64-bit hash of its token ids (a collision only ever over-counts one repeat
+  // in 2^64).
   const size_t total = seq.size() - static_cast<size_t>(n) + 1;
+  std::unordered_set<uint64_t> seen;
+  seen.reserve(total);
   size_t repeated = 0;
-  std::string key(static_cast<size_t>(n) * sizeof(uint32_t), '\0');
   for (size_t i = 0; i < total; ++i) {
-    std::copy_n(reinterpret_cast<const char*>(seq.data() + i), key.size(), key.data());
-    if (!seen.insert(key).second) ++repeated;
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (size_t k = 0; k < static_cast<size_t>(n); ++k) {
+      h ^= seq[i + k] + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+      h *= 0xFF51AFD7ED558CCDull;
+    }
+    if (!seen.insert(h).second) ++repeated;
   }
   return static_cast<double>(repeated) / static_cast<double>(total);
 }
