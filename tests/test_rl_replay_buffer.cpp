@@ -281,3 +281,55 @@ TEST(ReplayBuffer, SigkillDuringWritesNeverLeavesAPartialEntry) {
     EXPECT_TRUE(b.contains("after"));
   }
 }
+
+// The resume rule: a run checkpointed after step 3 that registered more at steps 4-5 before it
+// was killed sees, after truncate_after(3), exactly the buffer it had at the checkpoint.
+TEST(ReplayBuffer, ResumeAfterKillSeesTheCheckpointsBuffer) {
+  TempDir dir("resume");
+  const std::string path = dir.file("replay_buffer.sqlite");
+  auto step_entries = [](int64_t step) {
+    std::vector<CacheEntry> out;
+    for (int i = 0; i < 3; ++i) {
+      // Problem "s<step>_<i>" and one more solution for a problem of step 1.
+      out.push_back(entry("s" + std::to_string(step) + "_" + std::to_string(i), step,
+                          {sol({static_cast<int32_t>(step), i}, "r", step)}));
+      out.push_back(entry("s1_" + std::to_string(i), step,
+                          {sol({static_cast<int32_t>(step), i, 99}, "again", step)}));
+    }
+    return out;
+  };
+  std::vector<CacheEntry> at_checkpoint;
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ReplayBuffer b(path);
+    for (int64_t step = 1; step <= 5; ++step) b.register_batch(step_entries(step));
+    ::raise(SIGKILL);  // killed before closing the database
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  {
+    // What an uninterrupted run had right after step 3.
+    TempDir ref("resume_ref");
+    ReplayBuffer r(ref.file("rb.sqlite"));
+    for (int64_t step = 1; step <= 3; ++step) r.register_batch(step_entries(step));
+    at_checkpoint = r.list();
+  }
+  ReplayBuffer b(path);
+  EXPECT_EQ(b.integrity_check(), "ok");
+  EXPECT_EQ(b.size(), 15);
+  b.truncate_after(3);
+  std::vector<CacheEntry> now = b.list();
+  ASSERT_EQ(now.size(), at_checkpoint.size());
+  for (size_t i = 0; i < now.size(); ++i) {
+    EXPECT_EQ(now[i].problem_id, at_checkpoint[i].problem_id);
+    EXPECT_EQ(now[i].step, at_checkpoint[i].step);
+    ASSERT_EQ(now[i].solutions.size(), at_checkpoint[i].solutions.size()) << now[i].problem_id;
+    for (size_t j = 0; j < now[i].solutions.size(); ++j) {
+      EXPECT_EQ(now[i].solutions[j].response_ids, at_checkpoint[i].solutions[j].response_ids);
+      EXPECT_EQ(now[i].solutions[j].step, at_checkpoint[i].solutions[j].step);
+    }
+  }
+}
