@@ -6,6 +6,14 @@
 //     (the loss scaled by the whole mini-batch's denominators, so accumulation is exact), then
 //     gradient-norm clip and one optimizer step (skipped when the norm is not finite).
 // The learning rate is set by the caller (see optimizer.h) before calling update().
+// Data parallel (UpdateExtras::collective with world_size > 1): every rank passes its own rows;
+// per mini-batch the loss denominators (tokens, sequences) are summed across ranks before the
+// micro-batch losses (global token-mean, as veRL does) and the gradients are summed (one
+// flattened all-reduce) before clipping, so every rank takes the same step as one process over
+// the union of the rows. options.mini_batch_size is then the GLOBAL mini-batch: each rank uses
+// mini_batch_size / world_size of its rows per step (it must divide evenly; 0 = the whole batch),
+// global mini-batch k = local mini-batch k of every rank. Ranks with fewer rows run empty
+// mini-batches that still join the collectives. Metrics are global (token sums, maxima).
 // Thread-safety: mutates the policy's parameters and the optimizer; one caller.
 #pragma once
 
@@ -15,6 +23,7 @@
 #include <string>
 
 #include "core/rng.h"
+#include "rl/collective.h"
 #include "rl/policy.h"
 #include "rl/policy_loss.h"
 #include "rl/sample_batch.h"
@@ -42,6 +51,9 @@ void validate(const UpdateOptions& options);
 struct UpdateExtras {
   Policy* reference = nullptr;  // frozen reference policy (required when loss.kl_coef > 0)
   Rng* shuffle_rng = nullptr;   // required when options.shuffle
+  // Data-parallel group (see the header comment); nullptr or world size 1 = this process alone.
+  // Every rank must call update() with the same options, and its parameters equal the others'.
+  Collective* collective = nullptr;
 };
 
 // Runs the update and returns its metrics: loss, pg_loss, clip_frac_low/high, dual_clip_frac,
