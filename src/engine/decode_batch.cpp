@@ -120,25 +120,21 @@ class BatchDecoder {
   std::vector<DecodeRow*> decode(bool pending) {
     const int64_t S = static_cast<int64_t>(slots_.size());
     const bool greedy = params_.temperature == 0.0;
-    std::vector<model::KVBlock> past(ctx_.layers), present;
+    // The model writes each step's K/V into column P of the buffer and attends over [0, P]
+    // in place (no per-step concatenation of the past).
+    std::vector<model::KVBlock> buffer(ctx_.layers);
+    for (int64_t l = 0; l < ctx_.layers; ++l)
+      buffer[l] = {cache_[l][0], cache_[l][1]};  // (S, H, cap, D) views
     std::vector<Rng*> rngs;
     for (int64_t t = 0;; ++t) {
       const int64_t P = start_ + t;  // columns before this step's token
       model::ForwardInput in;
       in.ids = ids_;
       in.positions = positions_;
-      if (P > 0) {
-        for (int64_t l = 0; l < ctx_.layers; ++l)
-          past[l] = {cache_[l][0].narrow(2, 0, P), cache_[l][1].narrow(2, 0, P)};  // (S, H, P, D)
-        in.past = &past;
-      }
+      in.kv_buffer = &buffer;
+      in.kv_buffer_len = P;
       if (padded_) in.mask = valid_.narrow(1, 0, P + 1).unsqueeze(1).unsqueeze(1);  // (S,1,1,P+1)
-      in.present = &present;
       torch::Tensor logits = ctx_.forward(in).select(1, 0);  // (S, V)
-      for (int64_t l = 0; l < ctx_.layers; ++l) {
-        cache_[l][0].narrow(2, P, 1).copy_(present[l].k);
-        cache_[l][1].narrow(2, P, 1).copy_(present[l].v);
-      }
       torch::Tensor u;
       if (!greedy) {
         rngs.clear();

@@ -119,7 +119,8 @@ AttentionImpl::AttentionImpl(const ModelConfig& c, const torch::TensorOptions& o
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
                                      const torch::Tensor& sin, const KVBlock* past,
-                                     const torch::Tensor& blocked, KVBlock* present) {
+                                     const torch::Tensor& blocked, KVBlock* present,
+                                     const KVBlock* buffer, int64_t buffer_len) {
   const int64_t B = x.size(0), T = x.size(1), G = heads / kv_heads;
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
   torch::Tensor q = q_proj(x).view({B, T, heads, head_dim}).transpose(1, 2);     // (B, H, T, d)
@@ -128,7 +129,13 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
   q = apply_rope(q, cos, sin) * scale;
   k = apply_rope(k, cos, sin);
   if (present) *present = KVBlock{k, v};
-  if (past && past->k.defined()) {
+  if (buffer) {
+    // In place: the new columns go after the past, attention reads a view of the buffer.
+    buffer->k.narrow(2, buffer_len, T).copy_(k);
+    buffer->v.narrow(2, buffer_len, T).copy_(v);
+    k = buffer->k.narrow(2, 0, buffer_len + T);  // (B, KV, S, d), S = P + T
+    v = buffer->v.narrow(2, 0, buffer_len + T);
+  } else if (past && past->k.defined()) {
     k = torch::cat({past->k, k}, 2);  // (B, KV, S, d), S = P + T
     v = torch::cat({past->v, v}, 2);
   }
@@ -176,8 +183,10 @@ DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c, const torch::TensorOpti
 
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
                                         const torch::Tensor& sin, const KVBlock* past,
-                                        const torch::Tensor& blocked, KVBlock* present) {
-  torch::Tensor h = x + self_attn(input_layernorm(x), cos, sin, past, blocked, present);
+                                        const torch::Tensor& blocked, KVBlock* present,
+                                        const KVBlock* buffer, int64_t buffer_len) {
+  torch::Tensor h = x + self_attn->forward(input_layernorm(x), cos, sin, past, blocked, present,
+                                           buffer, buffer_len);
   return h + mlp(post_attention_layernorm(h));
 }
 
@@ -213,8 +222,18 @@ torch::Tensor TransformerImpl::forward_hidden(const ForwardInput& in) {
   DS_CHECK(in.ids.device() == dev, "ids must be on the model's device");
   DS_CHECK(!in.past || static_cast<int64_t>(in.past->size()) == L,
            "past needs one block per layer");
-  const int64_t P = in.past && L > 0 && (*in.past)[0].k.defined() ? (*in.past)[0].k.size(2) : 0;
+  DS_CHECK(!(in.past && in.kv_buffer), "give either past or kv_buffer, not both");
+  int64_t P = in.past && L > 0 && (*in.past)[0].k.defined() ? (*in.past)[0].k.size(2) : 0;
   if (in.past && P > 0) DS_CHECK((*in.past)[0].k.size(0) == B, "past batch size differs from ids");
+  if (in.kv_buffer) {
+    DS_CHECK(static_cast<int64_t>(in.kv_buffer->size()) == L, "kv_buffer needs one block per layer");
+    P = in.kv_buffer_len;
+    if (L > 0) {
+      const torch::Tensor& k0 = (*in.kv_buffer)[0].k;
+      DS_CHECK(k0.dim() == 4 && k0.size(0) == B && P >= 0 && P + T <= k0.size(2),
+               "kv_buffer must be (B, kv_heads, cap, head_dim) with cap >= kv_buffer_len + T");
+    }
+  }
 
   torch::Tensor ids = in.ids.scalar_type() == torch::kInt64 ? in.ids : in.ids.to(torch::kInt64);
   torch::Tensor positions = in.positions;
@@ -245,7 +264,9 @@ torch::Tensor TransformerImpl::forward_hidden(const ForwardInput& in) {
   for (int64_t i = 0; i < L; ++i) {
     const KVBlock* past = in.past ? &(*in.past)[i] : nullptr;
     KVBlock* present = in.present ? &(*in.present)[i] : nullptr;
-    x = model_->layers[i]->as<DecoderLayerImpl>()->forward(x, cos, sin, past, blocked, present);
+    const KVBlock* buffer = in.kv_buffer ? &(*in.kv_buffer)[i] : nullptr;
+    x = model_->layers[i]->as<DecoderLayerImpl>()->forward(x, cos, sin, past, blocked, present,
+                                                           buffer, in.kv_buffer_len);
   }
   return model_->norm(x);  // (B, T, C)
 }

@@ -40,6 +40,13 @@ struct ForwardInput {
   torch::Tensor mask;
   // If non-null, receives per layer the K/V of the T new tokens: (B, kv_heads, T, head_dim).
   std::vector<KVBlock>* present = nullptr;
+  // In-place cache (decode loops), instead of `past`: per layer (size num_layers) K and V buffers
+  // (B, kv_heads, cap, head_dim), views allowed (e.g. slices of one larger buffer), whose first
+  // `kv_buffer_len` columns hold the past. The forward writes the new tokens' K/V into columns
+  // [kv_buffer_len, kv_buffer_len + T) and attends over columns [0, kv_buffer_len + T), so no
+  // per-step concatenation of the past happens. P = kv_buffer_len for `mask` and `positions`.
+  const std::vector<KVBlock>* kv_buffer = nullptr;
+  int64_t kv_buffer_len = 0;
 };
 // Additions to the contract, by the model owner:
 //  - `positions` may be left undefined: then every sequence uses P, P+1, ..., P+T-1.
@@ -80,8 +87,11 @@ class AttentionImpl : public torch::nn::Module {
   AttentionImpl(const ModelConfig& c, const torch::TensorOptions& options);
   // x (B, T, C); cos/sin (B, 1, T, head_dim); blocked (B|1, 1, 1, T, S) bool, true = may NOT
   // attend, or undefined (nothing blocked).
+  // buffer (optional, exclusive with past): in-place cache whose first `buffer_len` columns are
+  // the past (see ForwardInput::kv_buffer).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                        const KVBlock* past, const torch::Tensor& blocked, KVBlock* present);
+                        const KVBlock* past, const torch::Tensor& blocked, KVBlock* present,
+                        const KVBlock* buffer = nullptr, int64_t buffer_len = 0);
   Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   int64_t heads, kv_heads, head_dim;
 };
@@ -99,7 +109,8 @@ class DecoderLayerImpl : public torch::nn::Module {
  public:
   DecoderLayerImpl(const ModelConfig& c, const torch::TensorOptions& options);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                        const KVBlock* past, const torch::Tensor& blocked, KVBlock* present);
+                        const KVBlock* past, const torch::Tensor& blocked, KVBlock* present,
+                        const KVBlock* buffer = nullptr, int64_t buffer_len = 0);
   RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
   Attention self_attn{nullptr};
   Mlp mlp{nullptr};
