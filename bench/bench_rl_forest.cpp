@@ -19,12 +19,16 @@
 //   prefill_per_gen  prefill tokens per generated token (prefix reuse; target < 0.2).
 // Shape: W = 8, 16-token chunks, d_T = 8, B = 8, math verifier, torch intra-op threads = 1 (the
 // CLI default); the engine decodes up to 128 rows per forward (16 trees x W).
-// Env: DS_BENCH_FOREST_MODEL (default tiny), DS_BENCH_THREADS (default 1). glibc returns large
+// Env: DS_BENCH_FOREST_MODEL (default tiny), DS_BENCH_THREADS (default 1; also applied to
+// OpenBLAS's own pthread pool when that library is loaded: its idle workers spin, which inflates
+// the CPU time of small products, mostly in the sequential mode, and made the CPU-time speedup
+// look larger than it is). glibc returns large
 // freed blocks to the OS, so every per-step K/V concatenation in the model's attention page-faults
 // fresh memory; MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=4294967296 shows the
 // speed without that cost.
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
+#include <dlfcn.h>
 
 #include <cstdlib>
 #include <ctime>
@@ -97,8 +101,16 @@ double cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
+// OpenBLAS (pthread build) keeps its own worker pool, not governed by at::set_num_threads.
+void set_blas_threads(int n) {
+  using SetThreads = void (*)(int);
+  if (auto f = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+    f(n);
+}
+
 void BM_Forest(benchmark::State& state) {
   at::set_num_threads(env_int("DS_BENCH_THREADS", 1));
+  set_blas_threads(env_int("DS_BENCH_THREADS", 1));
   Fixture& f = fixture();
   const int mode = static_cast<int>(state.range(0));
   const search::RewardFn reward = search::math_reward();
