@@ -23,8 +23,8 @@
 // OpenBLAS's own pthread pool when that library is loaded: its idle workers spin, which inflates
 // the CPU time of small products, mostly in the sequential mode, and made the CPU-time speedup
 // look larger than it is). glibc returns large
-// freed blocks to the OS, so every per-step K/V concatenation in the model's attention page-faults
-// fresh memory; MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=4294967296 shows the
+// freed blocks to the OS, so the large per-step temporaries of a 128-row forward (attention scores,
+// logits, the batch buffer) page-fault fresh memory; MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=4294967296 shows the
 // speed without that cost.
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
