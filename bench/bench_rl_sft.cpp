@@ -38,6 +38,12 @@ void print_table(const ds::model::Transformer& model, const ds::tok::Tokenizer& 
   auto rows = ds::rl::evaluate_levels(model, tokenizer, e);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
   std::printf("\n%s", ds::rl::format_level_table(rows, title).c_str());
+  for (const auto& row : rows)
+    for (const auto& s : row.shown) {
+      const std::string verdict = s.correct ? "correct" : "wrong, answer " + s.answer;
+      std::printf("  [level %d, %s] %s\n    -> %s\n", row.difficulty, verdict.c_str(),
+                  s.problem.c_str(), s.response.c_str());
+    }
   std::printf("(evaluation: %.1f s wall, %.1f s CPU)\n", wall, cpu_seconds() - c0);
 }
 
@@ -52,6 +58,7 @@ void BM_SftWarmStart(benchmark::State& state) {
   o.out_dir = dir;
   ds::rl::LevelEvalOptions eval = o.eval;
   if (!custom_levels) eval.difficulties = {1, 2, 3, 4, 5, 6};
+  eval.show = std::max(eval.show, 2);
   o.eval.n = 0;  // measured below, outside the timed training
   ds::rl::SftResult r;
   for (auto _ : state) r = ds::rl::run_sft(o);
@@ -77,6 +84,7 @@ void BM_SftWarmStart(benchmark::State& state) {
               "held-out " + eval.task + " accuracy, greedy (" + std::to_string(eval.n) +
                   " problems per level)");
   ds::rl::LevelEvalOptions sampled = eval;
+  sampled.show = 0;
   sampled.temperature = 1.0;
   sampled.samples = 4;
   print_table(model, *tokenizer, sampled,

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
     app.parse_complete_callback([&] {
       ds::set_log_level(ds::parse_log_level(log_level));
       at::set_num_threads(std::max(1, threads));
+      ds::set_blas_threads(std::max(1, threads));  // OpenBLAS's own pool spins otherwise
       ds::warn_if_reference_blas();
     });
     app.parse(argc, argv);

@@ -1,6 +1,7 @@
 // Detects the reference BLAS among loaded libraries (see blas_check.h).
 #include "core/blas_check.h"
 
+#include <dlfcn.h>
 #include <link.h>
 
 #include <filesystem>
@@ -39,6 +40,14 @@ bool warn_if_reference_blas() {
       "  fix: apt-get install libopenblas0-pthread && update-alternatives --set "
       "libblas.so.3-x86_64-linux-gnu /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3",
       path);
+  return true;
+}
+
+bool set_blas_threads(int threads) {
+  using SetThreads = void (*)(int);
+  auto f = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (f == nullptr) return false;
+  f(threads < 1 ? 1 : threads);
   return true;
 }
 

@@ -16,6 +16,7 @@
 #include "eval/prompt_template.h"
 #include "model/checkpoint.h"
 #include "model/model_config.h"
+#include "rl/model_loader.h"
 #include "search/export.h"
 #include "search/math_reward.h"
 #include "search/tree_search.h"
@@ -27,52 +28,8 @@ namespace ds::rl {
 
 namespace {
 
-namespace fs = std::filesystem;
-
-struct LoadedModel {
-  model::Transformer model{nullptr};
-  std::unique_ptr<tok::Tokenizer> tokenizer;
-};
-
-torch::Device parse_device(const std::string& name) {
-  torch::Device device(torch::kCPU);
-  try {
-    device = torch::Device(name);
-  } catch (const std::exception&) {
-    throw ConfigError("device", "unknown device '" + name + "'", "use cpu, cuda or cuda:N");
-  }
-  if (device.is_cuda() && !torch::cuda::is_available())
-    throw UsageError("device", "CUDA is not available in this build or on this machine",
-                     "use --device cpu");
-  return device;
-}
-
 LoadedModel load(const ModelSearchOptions& o) {
-  if (o.model.empty())
-    throw ConfigError("model", "no model given",
-                      "pass --model DIR (a Hugging Face directory) or --model builtin:tiny");
-  const torch::Dtype dtype = model::parse_dtype(o.dtype);
-  const torch::Device device = parse_device(o.device);
-  LoadedModel out;
-  const std::string_view prefix = kBuiltinModelPrefix;
-  if (std::string_view(o.model).substr(0, prefix.size()) == prefix) {
-    // Random weights in a built-in shape, with the character tokenizer (its vocabulary sizes
-    // the embedding): a self-contained model for smoke runs, tests and benchmarks.
-    const std::string name = o.model.substr(prefix.size());
-    out.tokenizer = tok::make_char_tokenizer();
-    model::ModelConfig config = model::make_builtin_config(name, out.tokenizer->vocab_size());
-    out.model = model::Transformer(config, torch::TensorOptions().dtype(dtype).device(device),
-                                   static_cast<uint64_t>(o.init_seed));
-  } else {
-    if (!fs::is_directory(o.model))
-      throw DataError(o.model, "model directory not found",
-                      "pass the directory holding config.json and model.safetensors, or "
-                      "builtin:tiny for a random built-in model");
-    out.tokenizer = tok::load_tokenizer(o.model);
-    out.model = model::load_model(o.model, dtype, device);
-  }
-  out.model->eval();
-  return out;
+  return load_model_or_builtin(o.model, o.init_seed, o.dtype, o.device, "model");
 }
 
 // The reward of the search: the math verifier, or a task's own scorer.

@@ -38,6 +38,7 @@ void validate(const LevelEvalOptions& o, const std::string& where) {
   if (!(o.temperature >= 0.0)) bad("temperature", "must be >= 0", "use 0 (greedy) or e.g. 1.0");
   if (o.max_new_tokens < 1) bad("max_new_tokens", "must be >= 1", "use e.g. 160");
   if (o.batch_size < 1) bad("batch_size", "must be >= 1", "use e.g. 64");
+  if (o.show < 0) bad("show", "must be >= 0", "use 0, or e.g. 3 to keep a few responses");
 }
 
 std::vector<LevelAccuracy> evaluate_levels(const model::Transformer& model,
@@ -85,7 +86,11 @@ std::vector<LevelAccuracy> evaluate_levels(const model::Transformer& model,
           ids.reserve(s.tokens.size());
           for (int32_t t : s.tokens)
             if (t != eos && !tokenizer.is_special(t)) ids.push_back(t);
-          const bool ok = task.score(problems[start + i], tokenizer.decode(ids)).correct;
+          const tasks::Problem& problem = problems[start + i];
+          const std::string text = tokenizer.decode(ids);
+          const bool ok = task.score(problem, text).correct;
+          if (static_cast<int>(row.shown.size()) < options.show)
+            row.shown.push_back({problem.problem, text, problem.answer, ok});
           row.correct += ok;
           any = any || ok;
           row.finished += s.finish == engine::FinishReason::kEos;

@@ -29,6 +29,7 @@ struct LevelEvalOptions {
   int64_t seed = 1;          // held-out split seed (the corpus seed keeps them out of training)
   int64_t sample_seed = 0;   // base seed of the sampled responses
   int batch_size = 64;       // sequences decoded together
+  int show = 0;              // responses kept per level for display
 
   template <class V>
   void visit(V& v) {
@@ -41,6 +42,7 @@ struct LevelEvalOptions {
     v("seed", seed, "held-out split seed (use the corpus seed so no problem was trained on)");
     v("sample_seed", sample_seed, "base seed of the sampled responses");
     v("batch_size", batch_size, "sequences decoded together");
+    v("show", show, "first responses kept per level for display (0 = none)");
   }
 };
 
@@ -56,6 +58,12 @@ struct LevelAccuracy {
   double accuracy = 0;     // correct / responses (pass@1)
   double mean_tokens = 0;  // mean generated tokens per response
   int finished = 0;        // responses that ended with EOS
+  // The first `show` responses of the level (problem, response, gold answer, verdict).
+  struct Shown {
+    std::string problem, response, answer;
+    bool correct = false;
+  };
+  std::vector<Shown> shown;
 };
 
 // Measures every difficulty of options.difficulties on `model` (generation under InferenceMode).
