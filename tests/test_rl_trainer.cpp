@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "core/blas_check.h"
 #include "core/errors.h"
 #include "core/jsonl.h"
 #include "rl/sft.h"
@@ -32,6 +33,14 @@ using namespace ds::rl;
 using json = nlohmann::json;
 
 namespace {
+
+// The CLI runs torch and OpenBLAS on one thread; in-process runs must do the same to be bitwise
+// comparable with runs of the binary (float sums depend on the thread count).
+const bool kSingleThreaded = [] {
+  at::set_num_threads(1);
+  ds::set_blas_threads(1);
+  return true;
+}();
 
 class TempDir {
  public:
@@ -63,15 +72,6 @@ std::string read_file(const std::string& path) {
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
-}
-
-std::vector<json> read_jsonl(const std::string& path) {
-  std::vector<json> out;
-  std::ifstream f(path);
-  std::string line;
-  while (std::getline(f, line))
-    if (!line.empty()) out.push_back(json::parse(line));
-  return out;
 }
 
 // A tiny, fast run on a random micro model and level-1 arithmetic.
@@ -133,7 +133,7 @@ TEST(TrainConfig, BadConfigsFailBeforeComputeWithClearErrors) {
   write_file(dir.sub("type.yaml"), "steps: many\n");
   e = error_of<ConfigError>([&] { load_train_options(dir.sub("type.yaml"), {}); });
   EXPECT_NE(e.find("steps"), std::string::npos) << e;
-  EXPECT_NE(e.find("line 1"), std::string::npos) << e;
+  EXPECT_NE(e.find("type.yaml:1"), std::string::npos) << e;
   // Bad algorithm.
   e = error_of<ConfigError>([&] { load_train_options("", {"algorithm=ppo"}); });
   EXPECT_NE(e.find("deepsearch"), std::string::npos) << e;
@@ -208,6 +208,14 @@ TEST(Train, EveryAlgorithmWritesTheRunDirectory) {
     EXPECT_FALSE(fs::exists(run + "/checkpoints/step_1"));  // keep_last = 1
     std::vector<json> lines = read_jsonl(run + "/metrics.jsonl");
     ASSERT_EQ(lines.size(), 2u);
+    if (lines[1].contains("skipped_update")) {
+      // DAPO on a random model: every group is all-wrong, dynamic sampling drops it, refills do
+      // not help, and the step trains on nothing (said so in the metrics).
+      EXPECT_EQ(alg, "dapo");
+      EXPECT_EQ(lines[1]["zero_variance_group_frac"], 1.0);
+      EXPECT_GE(lines[1]["refill_batches"].get<int>(), 1);
+      continue;
+    }
     for (const char* key :
          {"reward_mean", "zero_variance_group_frac", "clip_frac_low", "clip_frac_high",
           "approx_kl", "entropy", "response_length_mean", "response_length_max", "advantage_mean",
@@ -299,4 +307,49 @@ TEST(Train, ResumeErrorsNameTheDirectory) {
   TempDir dir("noresume");
   std::string e = error_of<DataError>([&] { resume_training(dir.sub("nothing"), {}); });
   EXPECT_NE(e.find("nothing"), std::string::npos) << e;
+}
+
+TEST(Train, RewardGoesUpAndEachUpdateLowersItsLoss) {
+  TempDir dir("learn");
+  // A quick warm start: a micro model on level-1 arithmetic (the built-in task).
+  SftOptions s;
+  s.model.preset = "micro";
+  s.data.tasks = {"arith"};
+  s.data.difficulties = {1};
+  s.data.per_level = {400};
+  s.data.heldout_exclude = 50;
+  s.batch_size = 16;
+  s.steps = 200;
+  s.optim.lr = 3e-3;
+  s.optim.warmup_steps = 10;
+  s.log_every = 50;
+  s.seed = 7;
+  s.eval.n = 0;
+  s.out_dir = dir.sub("model");
+  run_sft(s);
+
+  TrainOptions o = load_train_options(
+      "", {"algorithm=grpo", "model=" + dir.sub("model"), "run_dir=" + dir.sub("run"), "steps=20",
+           "prompts_per_step=4", "data.difficulties=[1]", "data.per_level=4", "rollout.n=8",
+           "rollout.max_new_tokens=24", "optim.lr=6e-4", "optim.warmup_steps=0",
+           "update.ppo_epochs=2", "update.micro_batch_size=32", "seed=3", "progress=false"});
+  TrainResult r = train(o);
+  ASSERT_EQ(r.metrics.size(), 20u);
+  auto mean = [&](const char* key, size_t from, size_t to) {
+    double sum = 0;
+    for (size_t i = from; i < to; ++i) sum += r.metrics[i].value(key, 0.0);
+    return sum / static_cast<double>(to - from);
+  };
+  // (With this seed the reward goes from about -0.8 to -0.35; seeds 3-7 all improve by >= 0.27.)
+  const double first = mean("reward_mean", 0, 5), last = mean("reward_mean", 15, 20);
+  EXPECT_GT(last, first + 0.2) << "reward did not go up: " << first << " -> " << last;
+  // Each update lowers its own loss: the last PPO epoch's loss is below the first's.
+  int lowered = 0, updates = 0;
+  for (const json& m : r.metrics) {
+    if (!m.contains("loss_first_epoch") || m.value("optimizer_steps", 0.0) < 2) continue;
+    ++updates;
+    lowered += m["loss_last_epoch"].get<double>() < m["loss_first_epoch"].get<double>();
+  }
+  ASSERT_GT(updates, 5);
+  EXPECT_GE(lowered, updates - 1);
 }

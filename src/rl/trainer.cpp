@@ -71,7 +71,7 @@ json reduce_metrics(const json& local, Collective& c) {
   slots[keys.size() * w + r] = samples;
   slots = all_reduce_sum(c, std::move(slots));
   static const std::set<std::string> kSums = {
-      "samples",         "groups",         "generated_tokens",
+      "samples",         "groups",         "generated_tokens", "train_samples",
       "prefill_tokens",  "dropped_samples", "filtered_samples", "searches",
       "searches_skipped", "tokens_not_generated", "refill_batches", "cached_samples"};
   json out = local;
@@ -393,6 +393,7 @@ json Trainer::train_step(int64_t step) {
   RolloutBatch batch = roll_out(items, step, 0, keep_trees, skip);
   if (keep_trees) export_tree(step + 1, batch, items);
   int refills = 0;
+  json sampled_metrics;  // DAPO: what was sampled, before the zero-variance groups were dropped
   if (o_.advantage.dynamic_sampling.enable) {
     auto kept_global = [&](const RolloutBatch& b) {
       // One slot per global group: 1 when the group survives dynamic sampling.
@@ -413,6 +414,8 @@ json Trainer::train_step(int64_t step) {
       for (auto& it : more) items.push_back(std::move(it));
       kept = kept_global(batch);
     }
+    sampled_metrics = rollout_metrics(
+        batch.samples, compute_advantages(batch.samples, o_.advantage, &batch.tree_terminals));
     // Train on the first prompts_per_step surviving groups (in global order), as DAPO does.
     std::set<int64_t> keep;
     for (size_t g = 0; g < kept.size() && keep.size() < global_p; ++g)
@@ -455,6 +458,12 @@ json Trainer::train_step(int64_t step) {
       train_adv.push_back(adv.advantages[i]);
     }
   json m = rollout_metrics(batch.samples, adv);
+  m["train_samples"] = train_samples.size();
+  if (!sampled_metrics.is_null()) {
+    // Rollout statistics describe everything sampled; the advantages describe what is trained.
+    for (auto it = sampled_metrics.begin(); it != sampled_metrics.end(); ++it)
+      if (it.key().rfind("advantage_", 0) != 0) m[it.key()] = it.value();
+  }
 
   // Update (all ranks join, even with no local samples: the collectives must line up).
   timer.start("update");

@@ -162,6 +162,9 @@ std::map<std::string, double> update(Policy& policy, torch::optim::Optimizer& op
   LossStats total;
   double loss_sum = 0.0, pg_sum = 0.0, norm_sum = 0.0, norm_max = 0.0;
   int64_t steps = 0, skipped = 0, minibatches = 0;
+  // Loss of the first and of the last PPO epoch (sums over their mini-batches): the update lowers
+  // its own objective when the last is below the first.
+  std::vector<double> epoch_loss(2, 0.0), epoch_minibatches(2, 0.0);
   std::vector<int64_t> order(b);
   for (int epoch = 0; epoch < options.ppo_epochs; ++epoch) {
     std::iota(order.begin(), order.end(), 0);
@@ -222,17 +225,30 @@ std::map<std::string, double> update(Policy& policy, torch::optim::Optimizer& op
       loss_sum += mb_stats.loss;
       pg_sum += mb_stats.pg_loss;
       ++minibatches;
+      if (epoch == 0) {
+        epoch_loss[0] += mb_stats.loss;
+        epoch_minibatches[0] += 1;
+      }
+      if (epoch == options.ppo_epochs - 1) {
+        epoch_loss[1] += mb_stats.loss;
+        epoch_minibatches[1] += 1;
+      }
       total.add(mb_stats);
     }
   }
 
-  if (coll) all_reduce_stats(*coll, total, loss_sum, pg_sum);
+  if (coll) {
+    all_reduce_stats(*coll, total, loss_sum, pg_sum);
+    epoch_loss = all_reduce_sum(*coll, epoch_loss);  // each rank's share of the global loss
+  }
   for (const auto& [k, v] : total.metrics())
     if (k != "loss" && k != "pg_loss" && k != "entropy" && k != "entropy_loss" && k != "kl_loss")
       m[k] = v;
   if (loss_options.kl_coef > 0) m["kl_loss"] = total.kl_loss / std::max<int64_t>(minibatches, 1);
   m["loss"] = loss_sum / std::max<int64_t>(minibatches, 1);
   m["pg_loss"] = pg_sum / std::max<int64_t>(minibatches, 1);
+  m["loss_first_epoch"] = epoch_loss[0] / std::max(epoch_minibatches[0], 1.0);
+  m["loss_last_epoch"] = epoch_loss[1] / std::max(epoch_minibatches[1], 1.0);
   m["grad_norm"] = steps > 0 ? norm_sum / steps : 0.0;
   m["grad_norm_max"] = norm_max;
   m["optimizer_steps"] = static_cast<double>(steps);

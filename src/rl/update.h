@@ -59,7 +59,8 @@ struct UpdateExtras {
 // Runs the update and returns its metrics: loss, pg_loss, clip_frac_low/high, dual_clip_frac,
 // approx_kl (k3, old -> new), approx_kl_k1, ratio_mean/max/min, entropy (of the policy before
 // the update), grad_norm (mean over optimizer steps), grad_norm_max, lr, optimizer_steps,
-// skipped_steps, tokens, logp_mismatch_abs_mean/abs_max/kl (sampling vs recomputed old
+// skipped_steps, tokens, loss_first_epoch / loss_last_epoch (mean loss of the first and last PPO
+// epoch), logp_mismatch_abs_mean/abs_max/kl (sampling vs recomputed old
 // log-probs, over samples that have sampling log-probs), ref_kl / kl_loss when the KL is on.
 std::map<std::string, double> update(Policy& policy, torch::optim::Optimizer& optimizer,
                                      const SampleBatch& batch, const UpdateOptions& options,
