@@ -71,7 +71,7 @@ constexpr const char* kUsage = R"(bench_rl_paper: GRPO vs DAPO vs DeepSearch at 
 from one warm start, several seeds, plus the DeepSearch ablations (paper Tables 2-5 in small).
 
 options:
-  --budget-tokens N   generated tokens per training run (default 120000; --quick 2500)
+  --budget-tokens N   generated tokens per training run (default 150000; --quick 2500)
   --seeds N           seeds of the main comparison: 0..N-1 (default 3; --quick 1)
   --quick             tiny smoke configuration (about 2-3 minutes on 2 cores)
   --out DIR           warm start DIR/model and run directories DIR/runs
@@ -182,11 +182,11 @@ Args parse_args(int argc, char** argv) {
   const std::string src = DS_SOURCE_DIR;
   if (a.out.empty()) a.out = src + (a.quick ? "/bench/results/paper_quick" : "/bench/results/paper_run");
   if (a.results.empty()) a.results = a.quick ? a.out : src + "/bench/results";
-  if (a.budget_tokens < 0) a.budget_tokens = a.quick ? 2500 : 120000;
+  if (a.budget_tokens < 0) a.budget_tokens = a.quick ? 2500 : 150000;
   if (a.seeds < 0) a.seeds = a.quick ? 1 : 3;
   if (a.evals < 0) a.evals = a.quick ? 1 : 4;
   if (a.budget_tokens <= 0)
-    throw ds::UsageError("--budget-tokens", "must be positive", "e.g. --budget-tokens 120000");
+    throw ds::UsageError("--budget-tokens", "must be positive", "e.g. --budget-tokens 150000");
   if (a.seeds < 1) throw ds::UsageError("--seeds", "must be at least 1", "e.g. --seeds 3");
   if (a.evals < 1) throw ds::UsageError("--evals", "must be at least 1", "e.g. --evals 4");
   if (a.jobs < 1) throw ds::UsageError("--jobs", "must be at least 1", "e.g. --jobs 2");
@@ -197,20 +197,25 @@ Args parse_args(int argc, char** argv) {
 // ---------------------------------------------------------------------------------------------
 // The plan.
 
-// Rough generated tokens per training step of each algorithm with the demo's settings (measured
-// on the warm start with 8 prompts per step; --quick scales them by its prompts). They only choose
-// eval.every so that every run gets about --evals evaluations; the budget itself is exact.
+// Generated tokens per training step of each algorithm with the demo's settings, measured on the
+// demo's warm start (8 prompts per step, first 15k tokens of seed 0; --quick scales them by its
+// prompts). They only choose eval.every so that every run gets about --evals evaluations; the
+// budget itself is exact.
 double tokens_per_step_estimate(const std::string& algorithm) {
-  if (algorithm == "deepsearch") return 9000;
-  if (algorithm == "dapo") return 4500;  // dynamic sampling refills dropped groups
-  return 2600;                           // grpo: 8 prompts x 4 responses
+  if (algorithm == "deepsearch") return 2750;
+  if (algorithm == "dapo") return 4250;  // dynamic sampling refills the many all-wrong groups
+  return 1050;                           // grpo: 8 prompts x 4 short responses
 }
 
-// Rough generated tokens per second of a training run including its update (one torch thread),
-// and seconds per held-out evaluation; for the printed time estimate only.
+// Generated tokens per second of a training run including its updates (one torch thread, measured
+// as above on the shared 2-core machine with a load of about 4), and seconds per held-out
+// response of an evaluation; for the printed time estimate only.
 double tokens_per_second_estimate(const std::string& algorithm) {
-  return algorithm == "deepsearch" ? 800 : 900;
+  if (algorithm == "deepsearch") return 1050;
+  if (algorithm == "dapo") return 1300;
+  return 500;  // grpo trains on every sampled response: more update work per token
 }
+constexpr double kEvalSecondsPerResponse = 0.03;
 
 struct RunSpec {
   std::string name;   // run directory name and --only key
@@ -352,7 +357,7 @@ const char* const kMetricKeys[] = {"step",          "reward_mean",          "cor
                                    "samples",       "generated_tokens",     "generated_tokens_total",
                                    "time_step_s",   "search_solved_frac",   "solved_group_frac",
                                    "zero_variance_group_frac", "response_length_mean",
-                                   "refill_batches", "searches_skipped"};
+                                   "refill_batches", "searches_skipped", "train_samples"};
 
 json run_one(const Args& a, const RunSpec& r, const json& start_eval) {
   fs::remove_all(r.train.run_dir);  // always a fresh run from the warm start
@@ -364,7 +369,7 @@ json run_one(const Args& a, const RunSpec& r, const json& start_eval) {
   const double wall = now_seconds() - t0;
 
   json metrics = json::array();
-  int64_t samples = 0, tokens = 0;
+  int64_t samples = 0, trained = 0, tokens = 0;
   double train_seconds = 0;
   std::map<int64_t, int64_t> tokens_at_step = {{0, 0}};
   for (const json& m : tr.metrics) {
@@ -373,6 +378,8 @@ json run_one(const Args& a, const RunSpec& r, const json& start_eval) {
       if (m.contains(k)) small[k] = m[k];
     metrics.push_back(small);
     samples += static_cast<int64_t>(m.value("samples", 0.0));
+    // Responses the update used (DAPO's dynamic sampling and the sample filter drop some).
+    trained += static_cast<int64_t>(m.value("train_samples", m.value("samples", 0.0)));
     tokens = m.value("generated_tokens_total", tokens);
     train_seconds += m.value("time_step_s", 0.0);
     tokens_at_step[m.value("step", int64_t{0})] = m.value("generated_tokens_total", int64_t{0});
@@ -419,6 +426,7 @@ json run_one(const Args& a, const RunSpec& r, const json& start_eval) {
       {"steps", tr.steps_done},
       {"stopped_by_budget", tr.stopped_by_budget},
       {"samples", samples},
+      {"trained_samples", trained},
       {"generated_tokens", tokens},
       {"train_seconds", train_seconds},  // rollouts + updates, evaluations excluded
       {"wall_seconds", wall},            // the whole train() call, evaluations included
@@ -616,15 +624,16 @@ void write_report(const Args& a, const Plan& p, const std::vector<json>& results
       "(held-out split, seed {}), {} problems per level x {} samples at temperature {:g}, "
       "measured every few steps and after the last one; the step-0 value is measured once "
       "(identical for all runs: same weights, problems and sampling seed).\n\n",
-      p.model_dir, fmt::join(p.demo.sft.data.difficulties, ","),
+      fs::proximate(p.model_dir, DS_SOURCE_DIR).string(),
+      fmt::join(p.demo.sft.data.difficulties, ","),
       fmt::join(t0.data.difficulties, ","), t0.data.per_level, t0.data.seed, t0.prompts_per_step,
       t0.search.terminals, t0.search.terminals, t0.search.width, t0.search.chunk_tokens,
       t0.search.max_depth, t0.search.max_iterations, t0.search.terminals,
       ds::rl::max_response_tokens(t0), t0.optim.lr, a.budget_tokens,
       fmt::join(p.eval.difficulties, ","), p.eval.seed, p.eval.n, p.eval.samples,
       p.eval.temperature);
-  md += "Columns: *steps* = policy updates; *samples* = trained responses (after DAPO's dynamic "
-        "sampling drops); *tokens* = generated training tokens; *train s* = wall seconds of "
+  md += "Columns: *steps* = policy updates; *samples* = sampled responses / of them trained on "
+        "(DAPO's dynamic sampling drops zero-variance groups); *tokens* = generated training tokens; *train s* = wall seconds of "
         "rollouts + updates; *total s* = the whole run including its held-out evaluations; "
         "*train correct* = fraction of correct sampled training responses, first -> last quarter "
         "of the steps; held-out pass@1 before / after training.\n\n";
@@ -636,8 +645,9 @@ void write_report(const Args& a, const Plan& p, const std::vector<json>& results
     for (const RunSpec& rs : p.runs) {
       if (rs.group != "main" || rs.label != alg || !by_name.count(rs.name)) continue;
       const json& r = *by_name[rs.name];
-      md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} -> {} | {:.1f}% | {:.1f}% | {:+.1f} |\n",
+      md += fmt::format("| {} | {} | {} | {} / {} | {} | {} | {} | {} -> {} | {:.1f}% | {:.1f}% | {:+.1f} |\n",
                         alg, rs.seed, r["steps"].get<int64_t>(), r["samples"].get<int64_t>(),
+                        r.value("trained_samples", int64_t{0}),
                         r["generated_tokens"].get<int64_t>(), cell(r, "train_seconds", "{:.0f}"),
                         cell(r, "wall_seconds", "{:.0f}"),
                         cell(r, "train_correct_first_quarter", "{:.3f}"),
@@ -660,7 +670,7 @@ void write_report(const Args& a, const Plan& p, const std::vector<json>& results
     if (rs.empty()) continue;
     auto col = [&](const char* k) {
       std::vector<double> v;
-      for (const json* r : rs) v.push_back((*r)[k].get<double>());
+      for (const json* r : rs) v.push_back(r->value(k, 0.0));
       return stat_of(v);
     };
     std::vector<double> change, best;
@@ -672,7 +682,8 @@ void write_report(const Args& a, const Plan& p, const std::vector<json>& results
     }
     after_by_alg[alg] = col("accuracy_after");
     md += fmt::format("| {} | {} | {} | {} | {} | {} | {:.1f}% | {}% | {} | {}% |\n", alg, rs.size(),
-                      pm(col("steps")), pm(col("samples"), "{:.0f}"),
+                      pm(col("steps")),
+                      pm(col("samples"), "{:.0f}") + " / " + pm(col("trained_samples"), "{:.0f}"),
                       pm(col("generated_tokens"), "{:.0f}"), pm(col("train_seconds"), "{:.0f}"),
                       100 * start_eval.value("accuracy", 0.0),
                       pm(col("accuracy_after"), "{:.1f}", 100), pm(stat_of(change), "{:+.1f}", 100),
@@ -693,7 +704,9 @@ void write_report(const Args& a, const Plan& p, const std::vector<json>& results
       md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {:.1f}% | {:+.1f} |\n", label,
                         st.value("selection", ""), st.value("terminal_choice", ""),
                         st.value("std_normalize", false) ? "yes" : "no (mean only)",
-                        r["steps"].get<int64_t>(), r["samples"].get<int64_t>(),
+                        r["steps"].get<int64_t>(),
+                        fmt::format("{} / {}", r["samples"].get<int64_t>(),
+                                    r.value("trained_samples", int64_t{0})),
                         r["generated_tokens"].get<int64_t>(), cell(r, "train_seconds", "{:.0f}"),
                         100 * r["accuracy_after"].get<double>(),
                         100 * (r["accuracy_after"].get<double>() -
@@ -737,11 +750,14 @@ void write_report(const Args& a, const Plan& p, const std::vector<json>& results
                                 (b.n > 1 ? b.sd * b.sd / b.n : 0.0));
     md += fmt::format(
         "At an equal budget of {} generated tokens, DeepSearch ends at {:.1f}% held-out pass@1 "
-        "(mean of {} seeds) against {:.1f}% for the best baseline ({}, {} seeds): a difference "
+        "(mean of {} seed(s)) against {:.1f}% for the best baseline ({}, {} seed(s)): a difference "
         "of {:+.1f} points{}. {}\n",
         a.budget_tokens, 100 * ds_st.mean, ds_st.n, 100 * b.mean, best_base, b.n, 100 * diff,
         se > 0 ? fmt::format(" (standard error of the difference {:.1f} points)", 100 * se) : "",
-        diff > 2 * se && se > 0
+        se <= 0 ? (diff > 0 ? "DeepSearch is ahead in this single draw; without several seeds "
+                              "this does not establish a win."
+                            : "DeepSearch does NOT win here (a single draw).")
+        : diff > 2 * se
             ? "DeepSearch wins by more than two standard errors."
             : (diff > 0 ? "DeepSearch is ahead, but not by more than two standard errors of the "
                           "seed spread: this run does not establish a win."
@@ -814,13 +830,14 @@ int bench_main(int argc, char** argv) {
                                                       r->train.prompts_per_step /
                                                       p.demo.train.prompts_per_step));
     const double evals = std::ceil(steps / r->train.eval.every) + 1;
-    const double eval_s = 0.5 * p.eval.n * p.eval.samples * p.eval.difficulties.size();
+    const double eval_s = kEvalSecondsPerResponse * p.eval.n * p.eval.samples * p.eval.difficulties.size();
     est += a.budget_tokens / tokens_per_second_estimate(r->train.algorithm) + evals * eval_s + 5;
   }
   const bool have_model = ds::rl::check_checkpoint(p.model_dir).empty();
-  std::printf("bench: %zu runs of %lld generated tokens each (%d seeds%s), %d at a time\n",
-              todo.size(), static_cast<long long>(a.budget_tokens), a.seeds,
-              a.ablations ? " + 4 ablations" : "", a.jobs);
+  std::printf("bench: %zu of %zu planned runs (%d seeds%s), %lld generated tokens each, %d at a "
+              "time\n",
+              todo.size(), p.runs.size(), a.seeds, a.ablations ? " + 4 ablations" : "",
+              static_cast<long long>(a.budget_tokens), a.jobs);
   std::printf("bench: estimated %.0f min of training and evaluation%s (unloaded machine)\n",
               est / a.jobs / 60.0,
               have_model ? "" : ", plus the warm start (about 3-5 min; reused next time)");
