@@ -353,3 +353,43 @@ TEST(Train, RewardGoesUpAndEachUpdateLowersItsLoss) {
   ASSERT_GT(updates, 5);
   EXPECT_GE(lowered, updates - 1);
 }
+
+TEST(Train, HardFilterRoundsReplayBufferAndSkipRule) {
+  TempDir dir("rounds");
+  SftOptions s;
+  s.model.preset = "micro";
+  s.data.tasks = {"arith"};
+  s.data.difficulties = {1};
+  s.data.per_level = {400};
+  s.data.heldout_exclude = 50;
+  s.batch_size = 16;
+  s.steps = 200;
+  s.optim.lr = 3e-3;
+  s.optim.warmup_steps = 10;
+  s.log_every = 50;
+  s.seed = 7;
+  s.eval.n = 0;
+  s.out_dir = dir.sub("model");
+  run_sft(s);
+  TrainOptions o = load_train_options(
+      "", {"model=" + dir.sub("model"), "run_dir=" + dir.sub("run"), "steps=2", "rounds=2",
+           "prompts_per_step=4", "data.difficulties=[1]", "data.per_level=12",
+           "hard_filter.enable=true", "search.width=4", "search.chunk_tokens=8",
+           "search.max_depth=4", "search.terminals=4", "optim.lr=6e-4", "progress=false"});
+  TrainResult r = train(o);
+  // One filter report per round, each narrowing the active problems.
+  ASSERT_EQ(r.rounds.size(), 2u);
+  EXPECT_EQ(r.rounds[0]["problems"], 12);
+  EXPECT_LE(r.rounds[1]["problems"].get<int>(), r.rounds[0]["hard"].get<int>());
+  EXPECT_EQ(read_jsonl(dir.sub("run") + "/rounds.jsonl").size(), 2u);
+  // Searched problems that found a correct answer while still hard were registered, and a
+  // problem in the buffer was served by the skip rule instead of a tree.
+  EXPECT_TRUE(fs::exists(dir.sub("run") + "/replay_buffer.sqlite"));
+  int64_t registered = 0, skipped = 0;
+  for (const json& m : r.metrics) {
+    registered = std::max<int64_t>(registered, m.value("replay_problems", 0.0));
+    skipped += static_cast<int64_t>(m.value("searches_skipped", 0.0));
+  }
+  EXPECT_GT(registered, 0);
+  EXPECT_GT(skipped, 0);
+}

@@ -144,7 +144,7 @@ DemoOptions demo_options() {
   // 5-15% for this budget), sampled like the training rollouts.
   o.eval.task = "arith";
   o.eval.difficulties = {1, 2};
-  o.eval.n = 100;
+  o.eval.n = 60;
   o.eval.samples = 2;
   o.eval.temperature = 1.0;
   o.eval.max_new_tokens = 160;
@@ -154,7 +154,7 @@ DemoOptions demo_options() {
   o.train.data.task = "arith";
   o.train.data.difficulties = {1, 2};
   o.train.data.per_level = 200;
-  o.train.steps = 40;
+  o.train.steps = 30;
   o.train.prompts_per_step = 8;
   o.train.search.width = 4;
   o.train.search.chunk_tokens = 24;
