@@ -64,7 +64,22 @@ json reduce_metrics(const json& local, Collective& c) {
     if (it->is_number()) keys.push_back(it.key());
   const size_t w = static_cast<size_t>(c.world_size());
   const size_t r = static_cast<size_t>(c.rank());
-  // Every rank computes the same keys (same code path), so slot layouts agree.
+  // The slot layout below needs the same keys on every rank; a rank whose step had no samples
+  // may lack some. Agree on the key set first (count + 24-bit hash of the names, exact in
+  // doubles); if it differs, report this rank's numbers unreduced rather than mismatch sizes.
+  uint32_t hash = 2166136261u;
+  for (const std::string& k : keys)
+    for (char ch : k + ",") hash = (hash ^ static_cast<uint8_t>(ch)) * 16777619u;
+  std::vector<double> ids(2 * w, 0.0);
+  ids[r] = static_cast<double>(keys.size());
+  ids[w + r] = static_cast<double>(hash & 0xffffffu);
+  ids = all_reduce_sum(c, std::move(ids));
+  for (size_t q = 0; q < w; ++q)
+    if (ids[q] != ids[r] || ids[w + q] != ids[w + r]) {
+      json out = local;
+      out["metrics_reduced"] = 0;  // the ranks logged different fields this step
+      return out;
+    }
   std::vector<double> slots(keys.size() * w + w, 0.0);
   for (size_t k = 0; k < keys.size(); ++k) slots[k * w + r] = local[keys[k]].get<double>();
   const double samples = local.value("samples", 0.0);
