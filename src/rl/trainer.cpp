@@ -632,11 +632,17 @@ TrainResult Trainer::run(bool resume) {
     log_info("train: resuming {} at step {}", o_.run_dir, start);
   } else if (is_main()) {
     fs::create_directories(o_.run_dir);
+    // A directory left by a run that died before its first checkpoint: start its logs afresh.
+    MetricsLog::truncate_after(metrics_path, -1);
+    MetricsLog::truncate_after(eval_path, -1);
+    MetricsLog::truncate_after((fs::path(o_.run_dir) / kRoundsFile).string(), -1);
   }
   const bool use_replay = o_.algorithm == "deepsearch" && o_.replay.enable;
   if (use_replay && is_main()) {
     replay_ = std::make_unique<ReplayBuffer>(replay_buffer_path(o_.run_dir));
-    if (resume) {
+    if (!resume) {
+      replay_->truncate_after(0);  // leftovers of a run that died before its first checkpoint
+    } else {
       // The buffer must equal the checkpoint's: solutions registered after it are dropped (the
       // resumed steps register them again, identically).
       const int64_t dropped = replay_->truncate_after(start);
