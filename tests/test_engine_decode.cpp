@@ -92,7 +92,7 @@ TEST_F(EngineTest, GreedyExtendEqualsGreedyFullForward) {
   // Greedy by repeated full forward passes, one token at a time.
   std::vector<int32_t> seq = p;
   for (int i = 0; i < 20; ++i) {
-    seq.push_back(0);  // placeholder: the reference reads the distribution before it
+    seq.push_back(0);  // the next token's slot; the reference reads the distribution before it
     seq.back() = static_cast<int32_t>(reference(seq, seq.size() - 1).argmax[0]);
   }
   EXPECT_EQ(std::vector<int32_t>(seq.begin() + p.size(), seq.end()), s.tokens);

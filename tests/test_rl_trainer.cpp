@@ -94,6 +94,26 @@ std::vector<std::string> small_overrides(const std::string& run_dir) {
           "progress=false"};
 }
 
+// A quick warm start into `out`: a micro model on level-1 arithmetic (the built-in task), about
+// 10 s of CPU.
+void quick_warm_start(const std::string& out) {
+  SftOptions s;
+  s.model.preset = "micro";
+  s.data.tasks = {"arith"};
+  s.data.difficulties = {1};
+  s.data.per_level = {400};
+  s.data.heldout_exclude = 50;
+  s.batch_size = 16;
+  s.steps = 200;
+  s.optim.lr = 3e-3;
+  s.optim.warmup_steps = 10;
+  s.log_every = 50;
+  s.seed = 7;
+  s.eval.n = 0;
+  s.out_dir = out;
+  run_sft(s);
+}
+
 template <class E>
 std::string error_of(const std::function<void()>& f) {
   try {
@@ -311,22 +331,7 @@ TEST(Train, ResumeErrorsNameTheDirectory) {
 
 TEST(Train, RewardGoesUpAndEachUpdateLowersItsLoss) {
   TempDir dir("learn");
-  // A quick warm start: a micro model on level-1 arithmetic (the built-in task).
-  SftOptions s;
-  s.model.preset = "micro";
-  s.data.tasks = {"arith"};
-  s.data.difficulties = {1};
-  s.data.per_level = {400};
-  s.data.heldout_exclude = 50;
-  s.batch_size = 16;
-  s.steps = 200;
-  s.optim.lr = 3e-3;
-  s.optim.warmup_steps = 10;
-  s.log_every = 50;
-  s.seed = 7;
-  s.eval.n = 0;
-  s.out_dir = dir.sub("model");
-  run_sft(s);
+  quick_warm_start(dir.sub("model"));
 
   TrainOptions o = load_train_options(
       "", {"algorithm=grpo", "model=" + dir.sub("model"), "run_dir=" + dir.sub("run"), "steps=20",
@@ -356,21 +361,7 @@ TEST(Train, RewardGoesUpAndEachUpdateLowersItsLoss) {
 
 TEST(Train, HardFilterRoundsReplayBufferAndSkipRule) {
   TempDir dir("rounds");
-  SftOptions s;
-  s.model.preset = "micro";
-  s.data.tasks = {"arith"};
-  s.data.difficulties = {1};
-  s.data.per_level = {400};
-  s.data.heldout_exclude = 50;
-  s.batch_size = 16;
-  s.steps = 200;
-  s.optim.lr = 3e-3;
-  s.optim.warmup_steps = 10;
-  s.log_every = 50;
-  s.seed = 7;
-  s.eval.n = 0;
-  s.out_dir = dir.sub("model");
-  run_sft(s);
+  quick_warm_start(dir.sub("model"));
   TrainOptions o = load_train_options(
       "", {"model=" + dir.sub("model"), "run_dir=" + dir.sub("run"), "steps=2", "rounds=2",
            "prompts_per_step=4", "data.difficulties=[1]", "data.per_level=12",

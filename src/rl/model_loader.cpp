@@ -1,10 +1,12 @@
 // Loading a model directory or a built-in random model (see model_loader.h).
 #include "rl/model_loader.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <string_view>
 
 #include "core/errors.h"
+#include "eval/prompt_template.h"
 #include "model/checkpoint.h"
 #include "model/model_config.h"
 #include "rl/model_search.h"
@@ -23,6 +25,19 @@ torch::Device parse_torch_device(const std::string& name) {
     throw UsageError("device", "CUDA is not available in this build or on this machine",
                      "use device cpu");
   return device;
+}
+
+std::vector<int> stop_token_ids(const LoadedModel& m, const std::string& template_name) {
+  std::vector<int> ids;
+  auto add = [&ids](int64_t id) {
+    if (id >= 0 && std::find(ids.begin(), ids.end(), static_cast<int>(id)) == ids.end())
+      ids.push_back(static_cast<int>(id));
+  };
+  add(m.tokenizer->eos_id());
+  for (int64_t id : m.model->config().eos_token_ids) add(id);
+  if (std::string eot = eval::prompt_template_end_of_turn(template_name); !eot.empty())
+    if (auto id = m.tokenizer->token_id(eot)) add(*id);
+  return ids;
 }
 
 LoadedModel load_model_or_builtin(const std::string& model, int64_t init_seed,

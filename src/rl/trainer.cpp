@@ -173,7 +173,9 @@ void Trainer::setup() {
     for (auto& [name, p] : ref.model->hf_named_parameters()) p.requires_grad_(false);
     reference_ = std::make_unique<TransformerPolicy>(ref.model);
   }
-  engine_ = std::make_unique<engine::Engine>(loaded_.model, *loaded_.tokenizer, o_.engine);
+  engine::EngineOptions eo = o_.engine;
+  if (eo.eos_ids.empty()) eo.eos_ids = stop_token_ids(loaded_, template_name_);
+  engine_ = std::make_unique<engine::Engine>(loaded_.model, *loaded_.tokenizer, eo);
   if (max_response_tokens(o_) >= engine_->max_context())
     throw ConfigError("rollout.max_new_tokens",
                       fmt::format("responses of up to {} tokens do not fit the model's context "
