@@ -203,6 +203,33 @@ TEST_F(EngineTest, RefilledSmallBatchesMatchOneBigBatch) {
   EXPECT_GE(lengths.size(), 4u);  // rows really finished at different steps
 }
 
+// The decode workspace kept between calls (grown, reused, alternated on rebuilds) never leaks
+// one call's K/V into another: the same requests give the same samples on a fresh engine as after
+// other calls of different shapes on a used one.
+TEST_F(EngineTest, ReusedWorkspaceGivesFreshEngineResults) {
+  EngineOptions o;
+  for (int id = 0; id < tokenizer_->vocab_size(); id += 5) o.eos_ids.push_back(id);
+  o.max_batch_size = 4;  // rebuilds alternate the two buffers
+  auto used = make_engine(o), fresh = make_engine(o);
+  std::vector<int32_t> pa = prompt(9, 1), pb = prompt(23, 2);
+  StateId ua = used->prefill(pa), ub = used->prefill(pb);
+  used->extend({{ub, 6, 30, "", 5}}, SamplingParams{});  // longer rows first
+  used->extend({{ua, 2, 4, "", 6}}, SamplingParams{});
+  const int64_t kept = used->workspace_bytes();
+  EXPECT_GT(kept, 0);
+  auto got = used->extend({{ua, 5, 20, "", 7}, {ub, 3, 12, "", 8}}, SamplingParams{});
+  StateId fa = fresh->prefill(pa), fb = fresh->prefill(pb);
+  auto want = fresh->extend({{fa, 5, 20, "", 7}, {fb, 3, 12, "", 8}}, SamplingParams{});
+  for (size_t r = 0; r < 2; ++r)
+    for (size_t c = 0; c < want[r].children.size(); ++c) {
+      EXPECT_EQ(got[r].children[c].tokens, want[r].children[c].tokens) << r << " " << c;
+      expect_matches_reference(
+          used->path_tokens(got[r].children[c].state),
+          used->extend({{got[r].children[c].state, 1, 4, "", 1}}, greedy()).at(0).children.at(0));
+    }
+  EXPECT_GE(used->workspace_bytes(), kept);
+}
+
 TEST_F(EngineTest, ExpandingDeepNodeComputesNoPrefill) {
   auto engine = make_engine();
   std::vector<int32_t> p = prompt(40);
@@ -297,8 +324,10 @@ TEST_F(EngineTest, InvalidateKvRecomputesAsPlainPrefill) {
   std::vector<int32_t> p = prompt(12);
   StateId root = engine->prefill(p);
   auto first = engine->extend({{root, 1, 8, "", 3}}, greedy());
+  EXPECT_GT(engine->workspace_bytes(), 0);  // the decode buffers are kept for the next call
   engine->invalidate_kv();
   EXPECT_EQ(engine->kv_bytes(), 0);
+  EXPECT_EQ(engine->workspace_bytes(), 0);
   auto second = engine->extend({{root, 1, 8, "", 3}}, greedy());
   EXPECT_EQ(first[0].children[0].tokens, second[0].children[0].tokens);
   EXPECT_EQ(engine->counters().prefill_tokens, 2 * 11);

@@ -326,3 +326,111 @@ TEST(ModelForward, HfNamesAndParameterCount) {
 }
 
 }  // namespace
+
+namespace {
+
+// A random in-place decode buffer: per layer K and V (B, KV, cap, d), every value finite.
+std::vector<dm::KVBlock> random_buffer(const dm::ModelConfig& c, int64_t B, int64_t cap,
+                                       uint64_t seed) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  std::vector<dm::KVBlock> out;
+  for (int64_t l = 0; l < c.num_hidden_layers; ++l)
+    out.push_back({torch::randn({B, c.num_key_value_heads, cap, c.head_dim}, gen) * 2.0,
+                   torch::randn({B, c.num_key_value_heads, cap, c.head_dim}, gen)});
+  return out;
+}
+
+std::vector<dm::KVBlock> clone_buffer(const std::vector<dm::KVBlock>& b) {
+  std::vector<dm::KVBlock> out;
+  for (const auto& blk : b) out.push_back({blk.k.clone(), blk.v.clone()});
+  return out;
+}
+
+}  // namespace
+
+// One-token steps over an in-place buffer take the CPU decode kernel when autograd is off and
+// torch::matmul when it is on; both give the same logits and write the same K/V column, with a
+// padding mask and with rows that read their leading columns from a sibling row (kv_shared_*),
+// whose own copies of those columns the kernel never reads (NaN there changes nothing).
+TEST(ModelForward, DecodeKernelEqualsMatmulWithMaskAndSharedColumns) {
+  for (int64_t kv_heads : {2, 4, 1}) {
+    auto c = test_config(true, 4, kv_heads);
+    auto m = make_model(c, 5, 2.0);
+    const int64_t B = 5, P = 9, cap = 12;
+    // Row 0 is the source of rows 1 and 2 (first 6 columns), row 3 of row 4 (first 4).
+    const std::vector<int64_t> from = {0, 0, 0, 3, 3}, len = {0, 6, 6, 0, 4};
+    std::vector<dm::KVBlock> full = random_buffer(c, B, cap, 11);
+    for (auto& blk : full)
+      for (torch::Tensor* t : {&blk.k, &blk.v})
+        for (int64_t b = 0; b < B; ++b)
+          if (len[b] > 0)
+            t->select(0, b).narrow(1, 0, len[b]).copy_(t->select(0, from[b]).narrow(1, 0, len[b]));
+    // Row 3 has padding at columns 7 and 8 (its real past is 7 long).
+    torch::Tensor mask = torch::ones({B, 1, 1, P + 1}, torch::kBool);
+    mask[3][0][0].slice(0, 7, 9).fill_(false);
+    torch::Tensor ids = random_ids(B, 1, c.vocab_size, 21);
+    torch::Tensor pos = torch::tensor({9, 9, 9, 7, 9}, torch::kInt64).view({B, 1});
+    auto run = [&](std::vector<dm::KVBlock>& buffer, bool shared) {
+      dm::ForwardInput in;
+      in.ids = ids;
+      in.positions = pos;
+      in.mask = mask;
+      in.kv_buffer = &buffer;
+      in.kv_buffer_len = P;
+      if (shared) {
+        in.kv_shared_from = &from;
+        in.kv_shared_len = &len;
+      }
+      return m->forward(in).detach();  // (B, 1, V)
+    };
+    std::vector<dm::KVBlock> ref_buf = clone_buffer(full);
+    torch::Tensor ref = run(ref_buf, false);  // autograd on: the matmul path
+    ASSERT_TRUE(torch::GradMode::is_enabled());
+
+    torch::NoGradGuard no_grad;
+    ASSERT_TRUE(dm::decode_kernel_available(torch::kFloat32, torch::kCPU));
+    std::vector<dm::KVBlock> plain = clone_buffer(full);
+    EXPECT_LT(max_diff(run(plain, false), ref), 1e-4) << kv_heads;
+    std::vector<dm::KVBlock> sparse = clone_buffer(full);
+    for (auto& blk : sparse)
+      for (torch::Tensor* t : {&blk.k, &blk.v})
+        for (int64_t b = 0; b < B; ++b)
+          if (len[b] > 0) t->select(0, b).narrow(1, 0, len[b]).fill_(NAN);
+    torch::Tensor got = run(sparse, true);
+    EXPECT_TRUE(torch::isfinite(got).all().item<bool>());
+    EXPECT_LT(max_diff(got, ref), 1e-4) << kv_heads;
+    for (int64_t l = 0; l < c.num_hidden_layers; ++l) {  // the step's own K/V, column P
+      EXPECT_LT(max_diff(sparse[l].k.narrow(2, P, 1), ref_buf[l].k.narrow(2, P, 1)), 1e-4);
+      EXPECT_LT(max_diff(sparse[l].v.narrow(2, P, 1), ref_buf[l].v.narrow(2, P, 1)), 1e-4);
+    }
+  }
+}
+
+// Where the kernel does not run (autograd on), shared columns are copied into each row first.
+TEST(ModelForward, SharedColumnsWithoutTheKernelAreCopied) {
+  auto c = test_config(false);
+  auto m = make_model(c, 6, 2.0);
+  const int64_t B = 3, P = 5, cap = 6;
+  const std::vector<int64_t> from = {0, 0, 2}, len = {0, 5, 0};
+  std::vector<dm::KVBlock> full = random_buffer(c, B, cap, 12);
+  for (auto& blk : full)
+    for (torch::Tensor* t : {&blk.k, &blk.v}) t->select(0, 1).copy_(t->select(0, 0));
+  std::vector<dm::KVBlock> sparse = clone_buffer(full);
+  for (auto& blk : sparse)
+    for (torch::Tensor* t : {&blk.k, &blk.v}) t->select(0, 1).narrow(1, 0, P).fill_(NAN);
+  dm::ForwardInput in;
+  in.ids = random_ids(B, 1, c.vocab_size, 22);
+  in.kv_buffer = &full;
+  in.kv_buffer_len = P;
+  torch::Tensor ref = m->forward(in).detach();
+  in.kv_buffer = &sparse;
+  in.kv_shared_from = &from;
+  in.kv_shared_len = &len;
+  torch::Tensor got = m->forward(in).detach();
+  EXPECT_LT(max_diff(got, ref), 1e-5);
+  // A source that itself shares is a caller bug.
+  const std::vector<int64_t> chained = {0, 0, 1}, chained_len = {0, 5, 3};
+  in.kv_shared_from = &chained;
+  in.kv_shared_len = &chained_len;
+  EXPECT_DEATH(m->forward(in), "shares nothing");
+}

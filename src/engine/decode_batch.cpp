@@ -54,16 +54,24 @@ class BatchDecoder {
       steps = std::max(steps, rows[i]->limit - static_cast<int64_t>(rows[i]->out.tokens.size()));
     }
     const int64_t cap = start + steps;
-    torch::Tensor cache = torch::empty({ctx_.layers, 2, S, ctx_.kv_heads, cap, ctx_.head_dim},
-                                       torch::dtype(ctx_.dtype).device(ctx_.device));
-    // Live rows: prefix columns stay, this buffer's fed columns move right after them.
+    torch::Tensor cache = allocate({ctx_.layers, 2, S, ctx_.kv_heads, cap, ctx_.head_dim});
+    std::vector<int64_t> shared_from(S), shared_len(S, 0);
+    for (int64_t i = 0; i < S; ++i) shared_from[i] = i;
+    // Live rows: prefix columns stay (each gets its own copy of a path it shared), this buffer's
+    // fed columns move right after them.
     for (size_t i = 0; i < live.size(); ++i) {
       DecodeRow& r = *live[i];
-      torch::Tensor src = cache_.select(2, slot_of_[i]);  // (L, 2, H, cap_old, D)
+      const int64_t old_slot = slot_of_[i];
+      torch::Tensor src = cache_.select(2, old_slot);  // (L, 2, H, cap_old, D)
       torch::Tensor dst = cache.select(2, static_cast<int64_t>(i));
       const int64_t kept = r.parent_len - 1 + r.fed_before;
       const int64_t fed = static_cast<int64_t>(r.out.tokens.size()) - r.fed_before;
-      if (kept > 0) dst.narrow(3, 0, kept).copy_(src.narrow(3, 0, kept));
+      const int64_t shared = shared_len_[old_slot];
+      if (shared > 0)
+        dst.narrow(3, 0, shared)
+            .copy_(cache_.select(2, shared_from_[old_slot]).narrow(3, 0, shared));
+      if (kept > shared)
+        dst.narrow(3, shared, kept - shared).copy_(src.narrow(3, shared, kept - shared));
       if (fed > 0) dst.narrow(3, kept, fed).copy_(src.narrow(3, start_, fed));
       r.fed_before += fed;
     }
@@ -80,7 +88,9 @@ class BatchDecoder {
         off += len;
       }
       DS_CHECK(off == lens[i], "assembled path length mismatch");
-      if (end - i > 1 && off > 0)
+      if (ctx_.share_prefix) {
+        for (int64_t j = i + 1; j < end; ++j) shared_from[j] = i, shared_len[j] = off;
+      } else if (end - i > 1 && off > 0)
         cache.narrow(2, i + 1, end - i - 1)
             .narrow(4, 0, off)
             .copy_(first.narrow(3, 0, off).unsqueeze(2).expand(
@@ -111,8 +121,26 @@ class BatchDecoder {
     positions_ = tensor_i64(pos, ctx_.device).view({S, 1});  // (S, 1)
     cache_ = cache;
     start_ = start;
+    sharing_ = std::any_of(shared_len.begin(), shared_len.end(), [](int64_t n) { return n > 0; });
+    shared_from_ = std::move(shared_from);
+    shared_len_ = std::move(shared_len);
     slots_ = std::move(rows);
     slot_of_.clear();
+  }
+
+  // A new (L, 2, S, H, cap, D) batch buffer, from the workspace not backing the current one.
+  torch::Tensor allocate(std::vector<int64_t> shape) {
+    const auto options = torch::dtype(ctx_.dtype).device(ctx_.device);
+    if (!ctx_.workspace) return torch::empty(shape, options);
+    int64_t numel = 1;
+    for (int64_t n : shape) numel *= n;
+    torch::Tensor& ws = (*ctx_.workspace)[buffer_ ^= 1];
+    if (!ws.defined() || ws.numel() < numel || ws.scalar_type() != ctx_.dtype ||
+        ws.device() != ctx_.device) {
+      ws = torch::Tensor();                             // free the old one first
+      ws = torch::empty({numel + numel / 4}, options);  // headroom for slightly longer paths
+    }
+    return ws.narrow(0, 0, numel).view(shape);
   }
 
   // Steps until every row finished (returns {}) or enough slots are dead to rebuild (returns
@@ -133,8 +161,12 @@ class BatchDecoder {
       in.positions = positions_;
       in.kv_buffer = &buffer;
       in.kv_buffer_len = P;
+      if (sharing_) {
+        in.kv_shared_from = &shared_from_;
+        in.kv_shared_len = &shared_len_;
+      }
       if (padded_) in.mask = valid_.narrow(1, 0, P + 1).unsqueeze(1).unsqueeze(1);  // (S,1,1,P+1)
-      torch::Tensor logits = ctx_.forward(in).select(1, 0);  // (S, V)
+      torch::Tensor logits = ctx_.forward(in).select(1, 0);                         // (S, V)
       torch::Tensor u;
       if (!greedy) {
         rngs.clear();
@@ -212,6 +244,10 @@ class BatchDecoder {
   torch::Tensor valid_;            // (S, cap) bool, undefined when no slot has padding
   torch::Tensor ids_, positions_;  // (S, 1) int64
   int64_t start_ = 0;
+  int buffer_ = 1;  // the workspace backing cache_ (the first build takes workspace 0)
+  // Per slot: its first shared_len_ columns live in slot shared_from_ (share_prefix).
+  std::vector<int64_t> shared_from_, shared_len_;
+  bool sharing_ = false;
   bool padded_ = false;
   std::vector<DecodeRow*> slots_;
   std::vector<int64_t> slot_of_;  // slots of the rows decode() returned

@@ -3,7 +3,9 @@
 //
 // Layout. A batch buffer holds, per slot (one row), per layer, K and V:
 //   columns [0, kv_len)        the row's prefix K/V (its parent's path, plus tokens it already
-//                              fed in an earlier buffer), zeros up to `start`;
+//                              fed in an earlier buffer), zeros up to `start`; with
+//                              share_prefix, the parent's path only in the first child's slot
+//                              (the others read it from there);
 //   columns [start, start + t) the tokens fed in this buffer, the same column for every slot at
 //                              step t (so writing a step's K/V is one slice copy per layer).
 // A (slots, cap) validity mask hides each row's padding; RoPE positions are per row.
@@ -15,6 +17,7 @@
 
 #include <torch/torch.h>
 
+#include <array>
 #include <functional>
 #include <vector>
 
@@ -54,6 +57,14 @@ struct DecodeContext {
   int64_t layers = 0, kv_heads = 0, head_dim = 0;
   torch::Dtype dtype = torch::kFloat32;
   torch::Device device = torch::kCPU;
+  // Two flat buffers the batch K/V buffers are carved from, alternately (a rebuild copies from
+  // one into the other), grown on demand and kept by the caller across calls: a fresh buffer per
+  // call would page-fault its whole size in again each time. nullptr = allocate per build.
+  std::array<torch::Tensor, 2>* workspace = nullptr;
+  // Children of one parent store the parent's path once (in the first child's row) and the model
+  // reads it from there (ForwardInput::kv_shared_*): W times less copying and memory traffic.
+  // Set where model::decode_kernel_available(dtype, device); elsewhere every row gets a copy.
+  bool share_prefix = false;
 };
 
 // Decodes every row of `queue` (each with limit >= 1, its parent's path K/V present in the store)

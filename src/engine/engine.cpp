@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <map>
 #include <string>
@@ -41,6 +42,7 @@ struct Engine::Impl {
   KvStore store;
   EosSet eos;
   EngineCounters counters;
+  std::array<torch::Tensor, 2> workspace;  // the decode loop's batch buffers (decode_batch.h)
   torch::Device device = torch::kCPU;
   torch::Dtype dtype = torch::kFloat32;
   int64_t layers = 0, kv_heads = 0, head_dim = 0, vocab = 0, context = 0;
@@ -242,6 +244,8 @@ struct Engine::Impl {
       ctx.head_dim = head_dim;
       ctx.dtype = dtype;
       ctx.device = device;
+      ctx.workspace = &workspace;
+      ctx.share_prefix = model::decode_kernel_available(dtype, device);
       decode_rows(ctx, work, params, keep_states);
     } catch (...) {
       for (StateId p : parents) store.unpin(p);
@@ -388,6 +392,7 @@ size_t Engine::num_states() const {
 }
 void Engine::invalidate_kv() {
   impl_->store.drop_all_kv();
+  impl_->workspace = {};
 }
 const EngineCounters& Engine::counters() const {
   impl_->counters.evicted_chunks = impl_->store.evicted_chunks();
@@ -400,6 +405,12 @@ void Engine::reset_counters() {
 }
 int64_t Engine::kv_bytes() const {
   return impl_->store.bytes();
+}
+int64_t Engine::workspace_bytes() const {
+  int64_t n = 0;
+  for (const auto& w : impl_->workspace)
+    if (w.defined()) n += w.numel() * static_cast<int64_t>(w.element_size());
+  return n;
 }
 int64_t Engine::kv_peak_bytes() const {
   return impl_->store.peak_bytes();

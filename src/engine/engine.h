@@ -86,15 +86,18 @@ class Engine {
   size_t num_states() const;
 
   // Drops every stored K/V (states and tokens stay; K/V is recomputed on demand, not counted as
-  // recompute). Use after the weights change.
+  // recompute) and the decode workspace. Use after the weights change, or to free the memory.
   void invalidate_kv();
 
   const EngineCounters& counters() const;
   void reset_counters();
   int64_t kv_bytes() const;       // K/V currently stored for states
   int64_t kv_peak_bytes() const;  // high-water mark of kv_bytes()
-  int64_t max_context() const;    // the effective context limit
-  int64_t vocab_size() const;     // the model's vocabulary (logit count)
+  // The decode loop's batch buffers, kept between calls (two, each about the largest batch's
+  // rows x context x layers x K/V; freed by invalidate_kv()).
+  int64_t workspace_bytes() const;
+  int64_t max_context() const;  // the effective context limit
+  int64_t vocab_size() const;   // the model's vocabulary (logit count)
   const EngineOptions& options() const;
 
  private:

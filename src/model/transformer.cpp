@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "core/errors.h"
+#include "model/decode_attention.h"
 
 namespace ds::model {
 
@@ -102,6 +103,50 @@ torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos,
   return x * cos + x.roll(half, -1) * sin;
 }
 
+// True when one-token attention can take the CPU kernel of decode_attention.h: float32 on the
+// CPU, no autograd, unit-stride head dimension. q (B, KV, G, d); k, v (B, KV, S, d) views.
+bool decode_kernel_applies(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+  if (torch::GradMode::is_enabled()) return false;
+  for (const torch::Tensor* t : {&q, &k, &v})
+    if (!t->device().is_cpu() || t->scalar_type() != torch::kFloat32 || t->requires_grad())
+      return false;
+  return k.stride(3) == 1 && v.stride(3) == 1;
+}
+
+// softmax(q K^T) V for one query token per row through the kernel; blocked is undefined or
+// (B|1, 1, 1, 1, S) bool (true = may not attend). Returns (B, KV, G, d).
+torch::Tensor decode_attention(const torch::Tensor& q, const torch::Tensor& k,
+                               const torch::Tensor& v, const torch::Tensor& blocked,
+                               const DecodeShare* share) {
+  const int64_t B = q.size(0), KV = q.size(1), G = q.size(2), d = q.size(3), S = k.size(2);
+  torch::Tensor qc = q.contiguous();
+  DecodeAttentionArgs a;
+  a.kv_heads = KV, a.groups = G, a.columns = S, a.head_dim = d;
+  a.q = qc.data_ptr<float>();
+  a.k = k.data_ptr<float>(), a.k_row = k.stride(0), a.k_head = k.stride(1), a.k_col = k.stride(2);
+  a.v = v.data_ptr<float>(), a.v_row = v.stride(0), a.v_head = v.stride(1), a.v_col = v.stride(2);
+  if (share) a.shared_from = share->from, a.shared_len = share->len;
+  torch::Tensor mask;
+  if (blocked.defined()) {
+    mask = blocked.reshape({blocked.size(0), S}).contiguous();  // (B|1, S) bool
+    a.blocked = reinterpret_cast<const uint8_t*>(mask.data_ptr<bool>());
+    a.blocked_row = mask.size(0) == 1 ? 0 : S;
+  }
+  torch::Tensor scores = torch::empty({B, KV, G, S}, qc.options());
+  // Rows per task: enough work per thread that a small batch stays on one.
+  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, KV * G * S * d));
+  float* sp = scores.data_ptr<float>();
+  at::parallel_for(0, B, grain,
+                   [&](int64_t b0, int64_t b1) { decode_attention_scores(a, b0, b1, sp); });
+  torch::Tensor probs = torch::softmax(scores, -1);  // (B, KV, G, S)
+  torch::Tensor out = torch::empty({B, KV, G, d}, qc.options());
+  const float* pp = probs.data_ptr<float>();
+  float* op = out.data_ptr<float>();
+  at::parallel_for(0, B, grain,
+                   [&](int64_t b0, int64_t b1) { decode_attention_values(a, b0, b1, pp, op); });
+  return out;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -120,7 +165,8 @@ AttentionImpl::AttentionImpl(const ModelConfig& c, const torch::TensorOptions& o
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
                                      const torch::Tensor& sin, const KVBlock* past,
                                      const torch::Tensor& blocked, KVBlock* present,
-                                     const KVBlock* buffer, int64_t buffer_len) {
+                                     const KVBlock* buffer, int64_t buffer_len,
+                                     const DecodeShare* share) {
   const int64_t B = x.size(0), T = x.size(1), G = heads / kv_heads;
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
   torch::Tensor q = q_proj(x).view({B, T, heads, head_dim}).transpose(1, 2);     // (B, H, T, d)
@@ -142,7 +188,13 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
   const int64_t S = k.size(2);
   // Grouped-query attention without copying K/V: query head h uses kv head h / G, so the G
   // query heads of one kv head are stacked along the time axis.
-  q = q.reshape({B, kv_heads, G * T, head_dim});               // (B, KV, G*T, d)
+  q = q.reshape({B, kv_heads, G * T, head_dim});  // (B, KV, G*T, d)
+  DS_CHECK(!share || (buffer && T == 1 && decode_kernel_applies(q, k, v)),
+           "shared kv_buffer columns need the one-token CPU kernel");
+  if (T == 1 && decode_kernel_applies(q, k, v)) {
+    torch::Tensor out = decode_attention(q, k, v, blocked, share);  // (B, KV, G, d)
+    return o_proj(out.view({B, 1, heads * head_dim}));              // (B, 1, C)
+  }
   torch::Tensor scores = torch::matmul(q, k.transpose(2, 3));  // (B, KV, G*T, S)
   if (is_half(scores.scalar_type())) scores = scores.to(torch::kFloat32);
   if (blocked.defined()) {
@@ -184,9 +236,10 @@ DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c, const torch::TensorOpti
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
                                         const torch::Tensor& sin, const KVBlock* past,
                                         const torch::Tensor& blocked, KVBlock* present,
-                                        const KVBlock* buffer, int64_t buffer_len) {
+                                        const KVBlock* buffer, int64_t buffer_len,
+                                        const DecodeShare* share) {
   torch::Tensor h = x + self_attn->forward(input_layernorm(x), cos, sin, past, blocked, present,
-                                           buffer, buffer_len);
+                                           buffer, buffer_len, share);
   return h + mlp(post_attention_layernorm(h));
 }
 
@@ -226,7 +279,8 @@ torch::Tensor TransformerImpl::forward_hidden(const ForwardInput& in) {
   int64_t P = in.past && L > 0 && (*in.past)[0].k.defined() ? (*in.past)[0].k.size(2) : 0;
   if (in.past && P > 0) DS_CHECK((*in.past)[0].k.size(0) == B, "past batch size differs from ids");
   if (in.kv_buffer) {
-    DS_CHECK(static_cast<int64_t>(in.kv_buffer->size()) == L, "kv_buffer needs one block per layer");
+    DS_CHECK(static_cast<int64_t>(in.kv_buffer->size()) == L,
+             "kv_buffer needs one block per layer");
     P = in.kv_buffer_len;
     if (L > 0) {
       const torch::Tensor& k0 = (*in.kv_buffer)[0].k;
@@ -258,6 +312,37 @@ torch::Tensor TransformerImpl::forward_hidden(const ForwardInput& in) {
     blocked = causal_mask(P, T, dev).logical_not().unsqueeze(2);
   }
 
+  // Shared buffer columns: read in place by the kernel, else copied into each row once here.
+  DecodeShare share_storage;
+  const DecodeShare* share = nullptr;
+  DS_CHECK(!in.kv_shared_from == !in.kv_shared_len,
+           "give kv_shared_from and kv_shared_len together");
+  if (in.kv_shared_from) {
+    DS_CHECK(in.kv_buffer, "kv_shared_* needs kv_buffer");
+    const auto& from = *in.kv_shared_from;
+    const auto& len = *in.kv_shared_len;
+    DS_CHECK(static_cast<int64_t>(from.size()) == B && static_cast<int64_t>(len.size()) == B,
+             "kv_shared_from and kv_shared_len need one entry per row");
+    for (int64_t b = 0; b < B; ++b)
+      DS_CHECK(from[b] >= 0 && from[b] < B && len[b] >= 0 && len[b] <= P &&
+                   (*in.kv_shared_len)[from[b]] == 0,
+               "kv_shared_*: a row must share from a row that shares nothing, within the past");
+    const bool kernel = T == 1 && L > 0 && decode_kernel_available(dtype(), dev) &&
+                        (*in.kv_buffer)[0].k.stride(3) == 1 && (*in.kv_buffer)[0].v.stride(3) == 1;
+    if (kernel) {
+      share_storage = {from.data(), len.data()};
+      share = &share_storage;
+    } else {
+      for (int64_t b = 0; b < B; ++b)
+        if (from[b] != b && len[b] > 0)
+          for (const KVBlock& blk : *in.kv_buffer)
+            for (const torch::Tensor* t : {&blk.k, &blk.v})
+              t->select(0, b)
+                  .narrow(1, 0, len[b])
+                  .copy_(t->select(0, from[b]).narrow(1, 0, len[b]));
+    }
+  }
+
   torch::Tensor x = model_->embed_tokens(ids);  // (B, T, C)
   auto [cos, sin] = rope_tables(positions, config_.head_dim, config_.rope_theta, x.scalar_type());
   if (in.present) in.present->assign(L, KVBlock{});
@@ -266,9 +351,13 @@ torch::Tensor TransformerImpl::forward_hidden(const ForwardInput& in) {
     KVBlock* present = in.present ? &(*in.present)[i] : nullptr;
     const KVBlock* buffer = in.kv_buffer ? &(*in.kv_buffer)[i] : nullptr;
     x = model_->layers[i]->as<DecoderLayerImpl>()->forward(x, cos, sin, past, blocked, present,
-                                                           buffer, in.kv_buffer_len);
+                                                           buffer, in.kv_buffer_len, share);
   }
   return model_->norm(x);  // (B, T, C)
+}
+
+bool decode_kernel_available(torch::Dtype dtype, const torch::Device& device) {
+  return dtype == torch::kFloat32 && device.is_cpu() && !torch::GradMode::is_enabled();
 }
 
 torch::Tensor TransformerImpl::logits(const torch::Tensor& hidden) {

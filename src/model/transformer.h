@@ -47,6 +47,24 @@ struct ForwardInput {
   // per-step concatenation of the past happens. P = kv_buffer_len for `mask` and `positions`.
   const std::vector<KVBlock>* kv_buffer = nullptr;
   int64_t kv_buffer_len = 0;
+  // Optional with kv_buffer (both size B, or both null): row b's buffer columns
+  // [0, kv_shared_len[b]) are those of row kv_shared_from[b] (e.g. a sibling with the same
+  // parent), so the caller stores a shared prefix once. Where the one-token CPU kernel runs
+  // (decode_kernel_available) those columns of row b are never read; elsewhere the forward first
+  // copies them into row b.
+  const std::vector<int64_t>* kv_shared_from = nullptr;
+  const std::vector<int64_t>* kv_shared_len = nullptr;
+};
+
+// Whether a one-token step with a kv_buffer runs attention through the CPU kernel of
+// decode_attention.h (float32 on the CPU with autograd off), where kv_shared_* saves memory
+// traffic and copies; elsewhere it runs torch::matmul.
+bool decode_kernel_available(torch::Dtype dtype, const torch::Device& device);
+
+// Rows of a kv_buffer whose leading columns are read from another row (see ForwardInput).
+struct DecodeShare {
+  const int64_t* from = nullptr;  // (B)
+  const int64_t* len = nullptr;   // (B)
 };
 // Additions to the contract, by the model owner:
 //  - `positions` may be left undefined: then every sequence uses P, P+1, ..., P+T-1.
@@ -91,7 +109,8 @@ class AttentionImpl : public torch::nn::Module {
   // the past (see ForwardInput::kv_buffer).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                         const KVBlock* past, const torch::Tensor& blocked, KVBlock* present,
-                        const KVBlock* buffer = nullptr, int64_t buffer_len = 0);
+                        const KVBlock* buffer = nullptr, int64_t buffer_len = 0,
+                        const DecodeShare* share = nullptr);
   Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   int64_t heads, kv_heads, head_dim;
 };
@@ -110,7 +129,8 @@ class DecoderLayerImpl : public torch::nn::Module {
   DecoderLayerImpl(const ModelConfig& c, const torch::TensorOptions& options);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                         const KVBlock* past, const torch::Tensor& blocked, KVBlock* present,
-                        const KVBlock* buffer = nullptr, int64_t buffer_len = 0);
+                        const KVBlock* buffer = nullptr, int64_t buffer_len = 0,
+                        const DecodeShare* share = nullptr);
   RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
   Attention self_attn{nullptr};
   Mlp mlp{nullptr};

@@ -51,8 +51,7 @@ constexpr const char* kRoundsFile = "rounds.jsonl";
 constexpr const char* kShuffleRng = "update_shuffle";
 
 double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 // Per-rank metric values combined on every rank: counts add up, *_max take the maximum,
@@ -85,10 +84,12 @@ json reduce_metrics(const json& local, Collective& c) {
   const double samples = local.value("samples", 0.0);
   slots[keys.size() * w + r] = samples;
   slots = all_reduce_sum(c, std::move(slots));
-  static const std::set<std::string> kSums = {
-      "samples",         "groups",         "generated_tokens", "train_samples",
-      "prefill_tokens",  "dropped_samples", "filtered_samples", "searches",
-      "searches_skipped", "tokens_not_generated", "refill_batches", "cached_samples"};
+  static const std::set<std::string> kSums = {"samples",          "groups",
+                                              "generated_tokens", "train_samples",
+                                              "prefill_tokens",   "dropped_samples",
+                                              "filtered_samples", "searches",
+                                              "searches_skipped", "tokens_not_generated",
+                                              "refill_batches",   "cached_samples"};
   json out = local;
   double total_samples = 0;
   for (size_t q = 0; q < w; ++q) total_samples += slots[keys.size() * w + q];
@@ -206,15 +207,15 @@ std::vector<RolloutItem> Trainer::take_items(size_t global_n, int64_t& next_grou
 
 RolloutBatch Trainer::roll_out(const std::vector<RolloutItem>& items, int64_t step, int attempt,
                                bool keep_trees, SkipMetrics& skip) {
-  const uint64_t step_seed = Rng::derive(Rng::derive(static_cast<uint64_t>(o_.seed), 0x57e9),
-                                         static_cast<uint64_t>(step));
+  const uint64_t step_seed =
+      Rng::derive(Rng::derive(static_cast<uint64_t>(o_.seed), 0x57e9), static_cast<uint64_t>(step));
   const uint64_t call_seed = Rng::derive(step_seed, static_cast<uint64_t>(attempt));
   if (o_.algorithm == "deepsearch") {
     // Problems with verified solutions in the buffer skip search (the skip rule).
     std::vector<RolloutItem> search_items, skip_items;
     for (const RolloutItem& it : items)
       (replay_ && o_.replay.skip_search && replay_->contains(it.problem->id) ? skip_items
-                                                                              : search_items)
+                                                                             : search_items)
           .push_back(it);
     search::SearchOptions so = o_.search;
     so.seed = static_cast<int64_t>(call_seed >> 1);
@@ -265,9 +266,8 @@ RolloutBatch Trainer::skip_rollouts(const std::vector<RolloutItem>& items, uint6
       ++pos;
     }
     const int k = cached_in_group(cached[i], B);
-    std::vector<Sample> group = make_skip_group(cached[i], std::move(mine), B,
-                                                rollouts_->encode_prompt(items[i].prompt),
-                                                items[i].group);
+    std::vector<Sample> group = make_skip_group(
+        cached[i], std::move(mine), B, rollouts_->encode_prompt(items[i].prompt), items[i].group);
     skip.add_group(group);
     RolloutGroupInfo g;
     g.group = items[i].group;
@@ -278,7 +278,8 @@ RolloutBatch Trainer::skip_rollouts(const std::vector<RolloutItem>& items, uint6
       g.correct += group[j].correct;
       g.terminals++;
       g.terminals_correct += group[j].correct;
-      if (group[j].source != SampleSource::kCached) g.generated_tokens += group[j].response_length();
+      if (group[j].source != SampleSource::kCached)
+        g.generated_tokens += group[j].response_length();
       out.texts.push_back(static_cast<int>(j) < k ? cached[i][j].response : texts[j - k]);
       out.samples.push_back(std::move(group[j]));
     }
@@ -363,10 +364,11 @@ bool Trainer::apply_hard_filter(int round, int64_t step) {
     rounds.write(step, line);
   }
   result_.rounds.push_back(line);
-  log_info("train: round {}: {} of {} problems are hard (pass rate {} {:g} over {} rollouts); "
-           "{} in the replay buffer",
-           round, kept.size(), active.size(), o_.hard_filter.strict ? "<" : "<=",
-           o_.hard_filter.threshold, o_.hard_filter.k, cached);
+  log_info(
+      "train: round {}: {} of {} problems are hard (pass rate {} {:g} over {} rollouts); "
+      "{} in the replay buffer",
+      round, kept.size(), active.size(),
+      o_.hard_filter.strict ? "<" : "<=", o_.hard_filter.threshold, o_.hard_filter.k, cached);
   if (kept.empty()) return false;
   data_.set_active(std::move(kept));
   return true;
@@ -403,8 +405,7 @@ json Trainer::train_step(int64_t step) {
   const size_t global_p = static_cast<size_t>(o_.prompts_per_step);
   std::vector<RolloutItem> items = take_items(global_p, next_group);
   const int64_t total = static_cast<int64_t>(o_.steps) * o_.rounds;
-  const bool keep_trees = o_.algorithm == "deepsearch" && o_.export_tree_every > 0 &&
-                          is_main() &&
+  const bool keep_trees = o_.algorithm == "deepsearch" && o_.export_tree_every > 0 && is_main() &&
                           ((step + 1) % o_.export_tree_every == 0 || step + 1 == total);
   SkipMetrics skip;
   RolloutBatch batch = roll_out(items, step, 0, keep_trees, skip);
@@ -422,7 +423,8 @@ json Trainer::train_step(int64_t step) {
     };
     std::vector<double> kept = kept_global(batch);
     auto count = [](const std::vector<double>& v) {
-      return static_cast<size_t>(std::count_if(v.begin(), v.end(), [](double x) { return x > 0.5; }));
+      return static_cast<size_t>(
+          std::count_if(v.begin(), v.end(), [](double x) { return x > 0.5; }));
     };
     while (count(kept) < global_p && refills < o_.refill.max_batches) {
       ++refills;
@@ -493,12 +495,14 @@ json Trainer::train_step(int64_t step) {
                          ? SampleBatch{}
                          : collate(train_samples, train_adv, loaded_.tokenizer->pad_id(),
                                    policy_->model()->parameters().front().device());
+    // The rollouts' K/V belongs to the weights about to change: drop it (and the decode
+    // workspace) now, so the update has that memory too.
+    engine_->invalidate_kv();
     UpdateExtras extras;
     extras.reference = reference_.get();
     extras.shuffle_rng = &shuffle_rng_;
     extras.collective = collective_;
     um = update(*policy_, *optimizer_, sb, o_.update, o_.loss, o_.optim.grad_clip, extras);
-    engine_->invalidate_kv();  // the K/V belonged to the old weights
   } else {
     um["skipped_update"] = 1.0;  // every group was dropped: nothing to learn from this step
     log_warn("train: step {}: no sample survived (all groups dropped); no update", step + 1);
@@ -648,7 +652,8 @@ TrainResult Trainer::run(bool resume) {
       // The buffer must equal the checkpoint's: solutions registered after it are dropped (the
       // resumed steps register them again, identically).
       const int64_t dropped = replay_->truncate_after(start);
-      if (dropped > 0) log_info("train: dropped {} replay entries newer than step {}", dropped, start);
+      if (dropped > 0)
+        log_info("train: dropped {} replay entries newer than step {}", dropped, start);
     }
   }
   collective_->barrier();
