@@ -327,8 +327,11 @@ torch::Tensor TransformerImpl::forward_hidden(const ForwardInput& in) {
       DS_CHECK(from[b] >= 0 && from[b] < B && len[b] >= 0 && len[b] <= P &&
                    (*in.kv_shared_len)[from[b]] == 0,
                "kv_shared_*: a row must share from a row that shares nothing, within the past");
-    const bool kernel = T == 1 && L > 0 && decode_kernel_available(dtype(), dev) &&
-                        (*in.kv_buffer)[0].k.stride(3) == 1 && (*in.kv_buffer)[0].v.stride(3) == 1;
+    bool kernel = T == 1 && decode_kernel_available(dtype(), dev);
+    for (const KVBlock& blk : *in.kv_buffer)  // the per-layer test of AttentionImpl::forward
+      for (const torch::Tensor* t : {&blk.k, &blk.v})
+        kernel = kernel && t->scalar_type() == torch::kFloat32 && t->device().is_cpu() &&
+                 !t->requires_grad() && t->stride(3) == 1;
     if (kernel) {
       share_storage = {from.data(), len.data()};
       share = &share_storage;
