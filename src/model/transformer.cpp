@@ -103,21 +103,11 @@ torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos,
   return x * cos + x.roll(half, -1) * sin;
 }
 
-// True when one-token attention can take the CPU kernel of decode_attention.h: float32 on the
-// CPU, no autograd, unit-stride head dimension. q (B, KV, G, d); k, v (B, KV, S, d) views.
-bool decode_kernel_applies(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
-  if (torch::GradMode::is_enabled()) return false;
-  for (const torch::Tensor* t : {&q, &k, &v})
-    if (!t->device().is_cpu() || t->scalar_type() != torch::kFloat32 || t->requires_grad())
-      return false;
-  return k.stride(3) == 1 && v.stride(3) == 1;
-}
-
 // softmax(q K^T) V for one query token per row through the kernel; blocked is undefined or
 // (B|1, 1, 1, 1, S) bool (true = may not attend). Returns (B, KV, G, d).
 torch::Tensor decode_attention(const torch::Tensor& q, const torch::Tensor& k,
                                const torch::Tensor& v, const torch::Tensor& blocked,
-                               const DecodeShare* share) {
+                               const DecodeKernel& kernel) {
   const int64_t B = q.size(0), KV = q.size(1), G = q.size(2), d = q.size(3), S = k.size(2);
   torch::Tensor qc = q.contiguous();
   DecodeAttentionArgs a;
@@ -125,7 +115,7 @@ torch::Tensor decode_attention(const torch::Tensor& q, const torch::Tensor& k,
   a.q = qc.data_ptr<float>();
   a.k = k.data_ptr<float>(), a.k_row = k.stride(0), a.k_head = k.stride(1), a.k_col = k.stride(2);
   a.v = v.data_ptr<float>(), a.v_row = v.stride(0), a.v_head = v.stride(1), a.v_col = v.stride(2);
-  if (share) a.shared_from = share->from, a.shared_len = share->len;
+  a.shared_from = kernel.shared_from, a.shared_len = kernel.shared_len;
   torch::Tensor mask;
   if (blocked.defined()) {
     mask = blocked.reshape({blocked.size(0), S}).contiguous();  // (B|1, S) bool
@@ -166,7 +156,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
                                      const torch::Tensor& sin, const KVBlock* past,
                                      const torch::Tensor& blocked, KVBlock* present,
                                      const KVBlock* buffer, int64_t buffer_len,
-                                     const DecodeShare* share) {
+                                     const DecodeKernel* kernel) {
   const int64_t B = x.size(0), T = x.size(1), G = heads / kv_heads;
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
   torch::Tensor q = q_proj(x).view({B, T, heads, head_dim}).transpose(1, 2);     // (B, H, T, d)
@@ -189,11 +179,10 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
   // Grouped-query attention without copying K/V: query head h uses kv head h / G, so the G
   // query heads of one kv head are stacked along the time axis.
   q = q.reshape({B, kv_heads, G * T, head_dim});  // (B, KV, G*T, d)
-  DS_CHECK(!share || (buffer && T == 1 && decode_kernel_applies(q, k, v)),
-           "shared kv_buffer columns need the one-token CPU kernel");
-  if (T == 1 && decode_kernel_applies(q, k, v)) {
-    torch::Tensor out = decode_attention(q, k, v, blocked, share);  // (B, KV, G, d)
-    return o_proj(out.view({B, 1, heads * head_dim}));              // (B, 1, C)
+  if (kernel) {
+    DS_CHECK(buffer && T == 1, "the decode kernel runs one-token steps over a kv_buffer");
+    torch::Tensor out = decode_attention(q, k, v, blocked, *kernel);  // (B, KV, G, d)
+    return o_proj(out.view({B, 1, heads * head_dim}));                // (B, 1, C)
   }
   torch::Tensor scores = torch::matmul(q, k.transpose(2, 3));  // (B, KV, G*T, S)
   if (is_half(scores.scalar_type())) scores = scores.to(torch::kFloat32);
@@ -237,9 +226,9 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Ten
                                         const torch::Tensor& sin, const KVBlock* past,
                                         const torch::Tensor& blocked, KVBlock* present,
                                         const KVBlock* buffer, int64_t buffer_len,
-                                        const DecodeShare* share) {
+                                        const DecodeKernel* kernel) {
   torch::Tensor h = x + self_attn->forward(input_layernorm(x), cos, sin, past, blocked, present,
-                                           buffer, buffer_len, share);
+                                           buffer, buffer_len, kernel);
   return h + mlp(post_attention_layernorm(h));
 }
 
@@ -312,9 +301,19 @@ torch::Tensor TransformerImpl::forward_hidden(const ForwardInput& in) {
     blocked = causal_mask(P, T, dev).logical_not().unsqueeze(2);
   }
 
+  // One-token steps over a kv_buffer run attention through the CPU kernel where it applies
+  // (decode_attention.h), decided once here for every layer.
+  DecodeKernel kernel_storage;
+  const DecodeKernel* kernel = nullptr;
+  if (in.kv_buffer && T == 1 && decode_kernel_available(dtype(), dev)) {
+    bool applies = true;
+    for (const KVBlock& blk : *in.kv_buffer)
+      for (const torch::Tensor* t : {&blk.k, &blk.v})
+        applies = applies && t->scalar_type() == torch::kFloat32 && t->device().is_cpu() &&
+                  !t->requires_grad() && t->stride(3) == 1;
+    if (applies) kernel = &kernel_storage;
+  }
   // Shared buffer columns: read in place by the kernel, else copied into each row once here.
-  DecodeShare share_storage;
-  const DecodeShare* share = nullptr;
   DS_CHECK(!in.kv_shared_from == !in.kv_shared_len,
            "give kv_shared_from and kv_shared_len together");
   if (in.kv_shared_from) {
@@ -324,17 +323,10 @@ torch::Tensor TransformerImpl::forward_hidden(const ForwardInput& in) {
     DS_CHECK(static_cast<int64_t>(from.size()) == B && static_cast<int64_t>(len.size()) == B,
              "kv_shared_from and kv_shared_len need one entry per row");
     for (int64_t b = 0; b < B; ++b)
-      DS_CHECK(from[b] >= 0 && from[b] < B && len[b] >= 0 && len[b] <= P &&
-                   (*in.kv_shared_len)[from[b]] == 0,
+      DS_CHECK(from[b] >= 0 && from[b] < B && len[b] >= 0 && len[b] <= P && len[from[b]] == 0,
                "kv_shared_*: a row must share from a row that shares nothing, within the past");
-    bool kernel = T == 1 && decode_kernel_available(dtype(), dev);
-    for (const KVBlock& blk : *in.kv_buffer)  // the per-layer test of AttentionImpl::forward
-      for (const torch::Tensor* t : {&blk.k, &blk.v})
-        kernel = kernel && t->scalar_type() == torch::kFloat32 && t->device().is_cpu() &&
-                 !t->requires_grad() && t->stride(3) == 1;
     if (kernel) {
-      share_storage = {from.data(), len.data()};
-      share = &share_storage;
+      kernel_storage = {from.data(), len.data()};
     } else {
       for (int64_t b = 0; b < B; ++b)
         if (from[b] != b && len[b] > 0)
@@ -354,7 +346,7 @@ torch::Tensor TransformerImpl::forward_hidden(const ForwardInput& in) {
     KVBlock* present = in.present ? &(*in.present)[i] : nullptr;
     const KVBlock* buffer = in.kv_buffer ? &(*in.kv_buffer)[i] : nullptr;
     x = model_->layers[i]->as<DecoderLayerImpl>()->forward(x, cos, sin, past, blocked, present,
-                                                           buffer, in.kv_buffer_len, share);
+                                                           buffer, in.kv_buffer_len, kernel);
   }
   return model_->norm(x);  // (B, T, C)
 }

@@ -61,10 +61,12 @@ struct ForwardInput {
 // traffic and copies; elsewhere it runs torch::matmul.
 bool decode_kernel_available(torch::Dtype dtype, const torch::Device& device);
 
-// Rows of a kv_buffer whose leading columns are read from another row (see ForwardInput).
-struct DecodeShare {
-  const int64_t* from = nullptr;  // (B)
-  const int64_t* len = nullptr;   // (B)
+// Passed to every layer when a one-token step runs attention through the CPU kernel (decided
+// once per forward): the rows of the kv_buffer whose leading columns are read from another row
+// (ForwardInput::kv_shared_*), or null pointers when none are.
+struct DecodeKernel {
+  const int64_t* shared_from = nullptr;  // (B)
+  const int64_t* shared_len = nullptr;   // (B)
 };
 // Additions to the contract, by the model owner:
 //  - `positions` may be left undefined: then every sequence uses P, P+1, ..., P+T-1.
@@ -110,7 +112,7 @@ class AttentionImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                         const KVBlock* past, const torch::Tensor& blocked, KVBlock* present,
                         const KVBlock* buffer = nullptr, int64_t buffer_len = 0,
-                        const DecodeShare* share = nullptr);
+                        const DecodeKernel* kernel = nullptr);
   Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   int64_t heads, kv_heads, head_dim;
 };
@@ -130,7 +132,7 @@ class DecoderLayerImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                         const KVBlock* past, const torch::Tensor& blocked, KVBlock* present,
                         const KVBlock* buffer = nullptr, int64_t buffer_len = 0,
-                        const DecodeShare* share = nullptr);
+                        const DecodeKernel* kernel = nullptr);
   RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
   Attention self_attn{nullptr};
   Mlp mlp{nullptr};
