@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces the paper's claim in miniature (issue 8): builds deepsearch (scripts/build.sh), then
-# runs bench/bench_rl_paper.cpp with its defaults -- GRPO, DAPO and DeepSearch from one warm start
+# runs bench/bench_app_paper.cpp with its defaults -- GRPO, DAPO and DeepSearch from one warm start
 # (made once in bench/results/paper_run/model, reused afterwards), on the same hard arithmetic
 # problems, at the same generated-token budget, 3 seeds each, plus the DeepSearch ablations
 # (UCT vs frontier, terminal choice, std normalization; one seed each). Writes
@@ -10,7 +10,7 @@
 # and the run directories under bench/results/paper_run/ (not committed).
 #
 # The command it runs (from the repository root):
-#   build/bench_rl_paper [ARGS...]
+#   build/bench_app_paper [ARGS...]
 # Default budget: about 60 minutes on 2 unloaded cores (the program prints its estimate first).
 # Useful arguments: --quick (2-3 minute smoke run into bench/results/paper_quick/),
 #   --jobs 2 (two runs at a time, one core each), --budget-tokens N, --seeds N,
@@ -22,5 +22,5 @@ BUILD_DIR=${BUILD_DIR:-build}
 if [[ "${NO_BUILD:-0}" != 1 ]]; then
   BUILD_DIR="$BUILD_DIR" scripts/build.sh
 fi
-echo "+ $BUILD_DIR/bench_rl_paper $*" >&2
-exec "$BUILD_DIR/bench_rl_paper" "$@"
+echo "+ $BUILD_DIR/bench_app_paper $*" >&2
+exec "$BUILD_DIR/bench_app_paper" "$@"

@@ -1,14 +1,15 @@
-// Test helper (header-only): a tiny causal language model behind the trainer's Policy interface,
-// so the update, log-prob and checkpoint tests run in milliseconds without the Transformer.
-// logits[b, t] = head(tanh(mean of the embeddings of ids[b, 0..t])): causal by construction.
+// Test helper (header-only): a tiny causal language model behind the trainer's TrainablePolicy
+// interface, so the update, log-prob and checkpoint tests run in milliseconds without the
+// Transformer. logits[b, t] = head(tanh(mean of the embeddings of ids[b, 0..t])): causal by
+// construction.
 #pragma once
 
 #include <torch/torch.h>
 
 #include <memory>
 
-#include "rl/policy.h"
 #include "rl/sample.h"
+#include "rl/trainable_policy.h"
 
 namespace ds::rl::testing {
 

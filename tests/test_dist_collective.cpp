@@ -140,7 +140,7 @@ rl::OptimizerOptions optimizer_options() {
 }
 
 // Runs the scenario's steps; returns the metrics of the last update.
-std::map<std::string, double> run_updates(rl::Policy& policy, const rl::SampleBatch& batch,
+std::map<std::string, double> run_updates(rl::TrainablePolicy& policy, const rl::SampleBatch& batch,
                                           const Scenario& sc, rl::UpdateOptions uo,
                                           rl::Collective* collective) {
   auto opt = rl::make_adamw(policy, optimizer_options());
@@ -151,7 +151,7 @@ std::map<std::string, double> run_updates(rl::Policy& policy, const rl::SampleBa
   return m;
 }
 
-std::vector<torch::Tensor> params_of(rl::Policy& p) {
+std::vector<torch::Tensor> params_of(rl::TrainablePolicy& p) {
   std::vector<torch::Tensor> out;
   for (auto& [n, t] : p.named_parameters()) out.push_back(t.detach().clone());
   return out;

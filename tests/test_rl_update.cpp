@@ -33,7 +33,7 @@ std::vector<std::vector<float>> constant_advantages(const std::vector<Sample>& s
   return a;
 }
 
-bool params_close(Policy& a, Policy& b, double tol) {
+bool params_close(TrainablePolicy& a, TrainablePolicy& b, double tol) {
   auto pa = a.named_parameters(), pb = b.named_parameters();
   for (size_t i = 0; i < pa.size(); ++i)
     if (!torch::allclose(pa[i].second, pb[i].second, 0.0, tol)) return false;

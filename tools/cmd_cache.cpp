@@ -4,7 +4,7 @@
 //   deepsearch cache show RUN_DIR PROBLEM_ID    the problem, its answer and every solution's text
 //   deepsearch cache export RUN_DIR --out F.jsonl   one JSON object per problem, solutions included
 // Reading never changes the buffer's content (safe while a run is training).
-// Logic lives in src/rl/replay_buffer.h.
+// Logic lives in src/train/replay_buffer.h.
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -16,20 +16,20 @@
 #include "command.h"
 #include "core/errors.h"
 #include "core/jsonl.h"
-#include "rl/replay_buffer.h"
+#include "train/replay_buffer.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using ds::rl::CacheEntry;
-using ds::rl::ReplayBuffer;
+using ds::train::CacheEntry;
+using ds::train::ReplayBuffer;
 
 std::string buffer_file(const std::string& run_dir) {
   if (fs::is_regular_file(run_dir)) return run_dir;
   if (!fs::exists(run_dir))
     throw ds::DataError(run_dir, "run directory not found",
                         "pass the directory of a training run (the one holding checkpoints)");
-  const std::string path = ds::rl::replay_buffer_path(run_dir);
+  const std::string path = ds::train::replay_buffer_path(run_dir);
   if (!fs::exists(path))
     throw ds::DataError(path, "no replay buffer in this run directory",
                         "the buffer is written by `deepsearch train` (DeepSearch with the replay "

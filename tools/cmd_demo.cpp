@@ -1,16 +1,16 @@
 // `deepsearch demo [--out DIR] [key=value ...]`: the README's main job. Warm-starts the tiny model
 // (or reuses DIR/model), measures held-out pass@1 on hard arithmetic, trains with DeepSearch for a
 // few minutes, measures again, prints the before/after table and writes DIR/report.md,
-// DIR/metrics.svg and DIR/tree.json. Logic lives in src/rl/demo.h.
+// DIR/metrics.svg and DIR/tree.json. Logic lives in src/app/demo.h.
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "app/demo.h"
 #include "command.h"
 #include "core/errors.h"
 #include "core/options.h"
-#include "rl/demo.h"
 
 namespace {
 
@@ -28,7 +28,7 @@ void setup(CLI::App& app) {
   cmd->add_flag("--print-config", *print_config, "print the effective settings as YAML and exit");
   cmd->add_flag("--list-options", *list_options, "list every setting with its default and exit");
   cmd->callback([=] {
-    ds::rl::DemoOptions o = ds::rl::demo_options();
+    ds::app::DemoOptions o = ds::app::demo_options();
     if (*list_options) {
       std::fputs(ds::describe_options(o).c_str(), stdout);
       return;
@@ -45,8 +45,8 @@ void setup(CLI::App& app) {
       std::fputs(ds::options_to_yaml_string(o).c_str(), stdout);
       return;
     }
-    ds::rl::DemoResult r = ds::rl::run_demo(o);
-    std::printf("\n%s\n", ds::rl::format_before_after(r, o.eval).c_str());
+    ds::app::DemoResult r = ds::app::run_demo(o);
+    std::printf("\n%s\n", ds::app::format_before_after(r, o.eval).c_str());
     std::printf("training: %lld DeepSearch steps in %.0f s%s; whole demo %.0f s\n",
                 static_cast<long long>(r.train_steps), r.seconds_train,
                 r.train_stopped_by_time ? " (stopped by the time cap)" : "", r.seconds_total);

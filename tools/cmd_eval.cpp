@@ -1,18 +1,18 @@
 // `deepsearch eval`: pass@k evaluation of a model on benchmark files with the paper's protocol
 // (n samples per problem, T = 0.6, top-p 0.95, answer = last \boxed{}, checked by the verifier).
 // Prints the markdown table on stdout; writes OUT/results.json, results.md, responses.jsonl, and
-// resumes from OUT/responses.jsonl when it exists. Logic lives in src/eval/model_eval.h.
+// resumes from OUT/responses.jsonl when it exists. Logic lives in src/app/eval_command.h.
 #include <cstdio>
 #include <memory>
 
+#include "app/eval_command.h"
 #include "command.h"
-#include "eval/model_eval.h"
 #include "eval/report.h"
 
 namespace {
 
 void setup(CLI::App& app) {
-  auto opts = std::make_shared<ds::eval::ModelEvalOptions>();
+  auto opts = std::make_shared<ds::app::ModelEvalOptions>();
   opts->eval.out_dir = "runs/eval";
   auto* cmd = app.add_subcommand(
       "eval", "pass@k of a model on benchmark files (resumable; table on stdout)");
@@ -50,7 +50,7 @@ void setup(CLI::App& app) {
   cmd->add_option("--dtype", opts->dtype, "float32|bfloat16|float16")->capture_default_str();
   cmd->add_option("--device", opts->device, "cpu|cuda|cuda:N")->capture_default_str();
   cmd->callback([opts] {
-    ds::eval::EvalReport report = ds::eval::evaluate_model(*opts);
+    ds::eval::EvalReport report = ds::app::evaluate_model(*opts);
     std::fputs(ds::eval::markdown_table(report).c_str(), stdout);
     if (report.benchmarks.size() > 1)
       std::printf("\naverage pass@1: %.2f%%\n", 100 * ds::eval::average_pass1(report.benchmarks));

@@ -3,7 +3,7 @@
 //   deepsearch filter --model runs/sft/model --data train.jsonl --out hard.jsonl --k 4
 // Writes the kept problems as JSON Lines with "pass_rate", "correct", "k"; prints kept/total and
 // the pass-rate histogram on stdout, progress on stderr. Every setting also has a YAML key
-// (--config FILE, --set key=value; the flags win). Logic lives in src/rl/hard_filter.h.
+// (--config FILE, --set key=value; the flags win). Logic lives in src/app/filter_command.h.
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -11,14 +11,15 @@
 #include <utility>
 #include <vector>
 
+#include "app/filter_command.h"
 #include "command.h"
 #include "core/options.h"
-#include "rl/hard_filter.h"
+#include "train/hard_filter.h"
 
 namespace {
 
-using ds::rl::FilterCommandOptions;
-using ds::rl::HardFilterOptions;
+using ds::app::FilterCommandOptions;
+using ds::train::HardFilterOptions;
 
 void setup(CLI::App& app) {
   auto cli = std::make_shared<FilterCommandOptions>();
@@ -86,8 +87,8 @@ void setup(CLI::App& app) {
     FilterCommandOptions o = ds::load_options<FilterCommandOptions>(*config, *sets);
     for (auto& [opt, copy] : *copies)
       if (opt->count() > 0) copy(o);
-    ds::rl::HardFilterReport report = ds::rl::run_filter_command(o);
-    std::fputs(ds::rl::filter_summary(report, o.filter).c_str(), stdout);
+    ds::train::HardFilterReport report = ds::app::run_filter_command(o);
+    std::fputs(ds::train::filter_summary(report, o.filter).c_str(), stdout);
     std::printf("wrote %s (%d %s)\n", o.out.c_str(), o.write_all ? report.total : report.kept,
                 o.write_all ? "problems" : "kept problems");
   });

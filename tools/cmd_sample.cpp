@@ -11,6 +11,7 @@
 #include "command.h"
 #include "core/errors.h"
 #include "engine/engine.h"
+#include "engine/stop_rules.h"
 #include "model/checkpoint.h"
 #include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
@@ -75,11 +76,8 @@ void run(const SampleArgs& a) {
                         "use the tokenizer files saved with this model");
 
   ds::engine::EngineOptions options;
-  if (tok->eos_id() >= 0) options.eos_ids.push_back(tok->eos_id());
-  for (int64_t id : model->config().eos_token_ids) options.eos_ids.push_back(static_cast<int>(id));
-  const std::string end_of_turn = ds::tok::chat_template_end_of_turn(a.chat_template);
-  if (!end_of_turn.empty())
-    if (auto id = tok->token_id(end_of_turn)) options.eos_ids.push_back(*id);
+  options.eos_ids = ds::engine::stop_token_ids(*tok, model->config(),
+                                               ds::tok::chat_template_end_of_turn(a.chat_template));
   ds::engine::Engine engine(model, *tok, options);
 
   const std::string text = ds::tok::apply_chat_template(a.chat_template, a.prompt, a.system);

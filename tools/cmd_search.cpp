@@ -4,7 +4,7 @@
 // Prints a summary (iterations, nodes, tokens generated, prefill tokens, prefill per generated
 // token, correct found, time, bookkeeping fraction) on stdout and optionally writes the tree as
 // JSON. Every setting also has a YAML key (--config FILE, --set key=value; see --help for the
-// flags, which win over both). Logic lives in src/rl/model_search.h.
+// flags, which win over both). Logic lives in src/app/search_command.h.
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -12,13 +12,13 @@
 #include <utility>
 #include <vector>
 
+#include "app/search_command.h"
 #include "command.h"
 #include "core/options.h"
-#include "rl/model_search.h"
 
 namespace {
 
-using ds::rl::ModelSearchOptions;
+using ds::app::ModelSearchOptions;
 
 void setup(CLI::App& app) {
   auto cli = std::make_shared<ModelSearchOptions>();
@@ -79,8 +79,8 @@ void setup(CLI::App& app) {
     ModelSearchOptions o = ds::load_options<ModelSearchOptions>(*config, *sets);
     for (auto& [opt, copy] : *copies)
       if (opt->count() > 0) copy(o);
-    ds::rl::ModelSearchReport report = ds::rl::run_model_search(o);
-    std::fputs(ds::rl::search_summary(report).c_str(), stdout);
+    ds::app::ModelSearchReport report = ds::app::run_model_search(o);
+    std::fputs(ds::app::search_summary(report).c_str(), stdout);
     if (!o.export_path.empty()) std::printf("export: %s\n", o.export_path.c_str());
   });
 }

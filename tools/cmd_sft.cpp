@@ -3,7 +3,7 @@
 //   deepsearch sft out_dir=runs/sft/model steps=600 model.preset=micro
 // Settings come from the SftOptions defaults, then the YAML file, then the key=value overrides
 // (then --out / --steps, which win). Prints the held-out per-level accuracy table on stdout.
-// Logic lives in src/rl/sft.h.
+// Logic lives in src/sft/sft.h.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -11,11 +11,11 @@
 
 #include "command.h"
 #include "core/options.h"
-#include "rl/sft.h"
+#include "sft/sft.h"
 
 namespace {
 
-using ds::rl::SftOptions;
+using ds::sft::SftOptions;
 
 void setup(CLI::App& app) {
   auto config = std::make_shared<std::string>();
@@ -51,7 +51,7 @@ void setup(CLI::App& app) {
       std::fputs(ds::options_to_yaml_string(o).c_str(), stdout);
       return;
     }
-    ds::rl::SftResult r = ds::rl::run_sft(o);
+    ds::sft::SftResult r = ds::sft::run_sft(o);
     std::printf("checkpoint: %s\n", r.dir.c_str());
     std::printf("steps %lld, %lld examples (%.1f epochs), %lld parameters\n",
                 static_cast<long long>(r.steps), static_cast<long long>(r.examples), r.epochs,
@@ -64,7 +64,7 @@ void setup(CLI::App& app) {
                           (o.eval.temperature == 0 ? std::string("greedy")
                                                    : "T=" + std::to_string(o.eval.temperature)) +
                           ")";
-      std::fputs(("\n" + ds::rl::format_level_table(r.accuracy, title)).c_str(), stdout);
+      std::fputs(("\n" + ds::eval::format_level_table(r.accuracy, title)).c_str(), stdout);
     }
   });
 }

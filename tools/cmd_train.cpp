@@ -3,7 +3,7 @@
 //   deepsearch train model=runs/demo/model algorithm=grpo steps=40 run_dir=runs/grpo
 // Settings: TrainOptions defaults, the algorithm's presets, the YAML file, key=value overrides,
 // then --out / --steps. Prints a summary; the run directory holds config, metrics and
-// checkpoints. Logic lives in src/rl/trainer.h.
+// checkpoints. Logic lives in src/train/trainer.h.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -19,13 +19,13 @@
 #include "dist/c10d_collective.h"
 #include "dist/dist_env.h"
 #include "dist/launcher.h"
-#include "rl/trainer.h"
+#include "train/trainer.h"
 
 namespace {
 
-using ds::rl::TrainOptions;
+using ds::train::TrainOptions;
 
-void print_summary(const ds::rl::TrainResult& r) {
+void print_summary(const ds::train::TrainResult& r) {
   std::printf("run: %s\n", r.run_dir.c_str());
   std::printf("steps: %lld -> %lld%s in %.1f s\n", static_cast<long long>(r.start_step),
               static_cast<long long>(r.steps_done), r.stopped_by_time ? " (stopped by time)" : "",
@@ -129,20 +129,20 @@ void setup(CLI::App& app) {
       std::vector<std::string> ov = *overrides;
       if (steps_opt->count() > 0) ov.push_back("steps=" + std::to_string(*steps));
       std::unique_ptr<ds::rl::Collective> collective = connect();
-      ds::rl::TrainResult r = ds::rl::resume_training(*resume, ov, collective.get());
+      ds::train::TrainResult r = ds::train::resume_training(*resume, ov, collective.get());
       if (collective->rank() == 0) print_summary(r);
       return;
     }
-    TrainOptions o = ds::rl::load_train_options(*config, *overrides);
+    TrainOptions o = ds::train::load_train_options(*config, *overrides);
     if (out_opt->count() > 0) o.run_dir = *out;
     if (steps_opt->count() > 0) o.steps = *steps;
     if (*print_config) {
       std::fputs(ds::options_to_yaml_string(o).c_str(), stdout);
       return;
     }
-    ds::rl::validate_train_options(o);  // before any rendezvous or compute
+    ds::train::validate_train_options(o);  // before any rendezvous or compute
     std::unique_ptr<ds::rl::Collective> collective = connect();
-    ds::rl::TrainResult r = ds::rl::train(o, collective.get());
+    ds::train::TrainResult r = ds::train::start_training(o, collective.get());
     if (collective->rank() == 0) print_summary(r);
   });
 }

@@ -257,7 +257,7 @@ std::unique_ptr<rl::Collective> make_collective(const DistEnv& env, const DistOp
   return std::make_unique<C10dCollective>(env, options);
 }
 
-void broadcast_parameters(rl::Collective& collective, rl::Policy& policy) {
+void broadcast_parameters(rl::Collective& collective, rl::TrainablePolicy& policy) {
   if (collective.world_size() == 1) return;
   std::vector<torch::Tensor> params;
   {

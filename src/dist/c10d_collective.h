@@ -16,7 +16,7 @@
 #include "core/errors.h"
 #include "dist/dist_env.h"
 #include "rl/collective.h"
-#include "rl/policy.h"
+#include "rl/trainable_policy.h"
 
 namespace ds::dist {
 
@@ -76,6 +76,6 @@ std::unique_ptr<rl::Collective> make_collective(const DistEnv& env,
 // Makes every rank's trainable parameters equal to rank 0's (one all-reduce in which the other
 // ranks contribute zeros; exact). A no-op for one process. Call once after building/loading the
 // policy, before the first update.
-void broadcast_parameters(rl::Collective& collective, rl::Policy& policy);
+void broadcast_parameters(rl::Collective& collective, rl::TrainablePolicy& policy);
 
 }  // namespace ds::dist

@@ -50,19 +50,7 @@ struct Engine::Impl {
   Impl(const model::Transformer& m, const tok::Tokenizer& tok, EngineOptions opts)
       : model(m), tokenizer(&tok), options(std::move(opts)), store(options.kv_budget_bytes) {
     validate(options);
-    if (options.device != "model") {
-      torch::Device target = torch::kCPU;
-      try {
-        target = torch::Device(options.device);
-      } catch (const std::exception&) {
-        throw ConfigError("engine.device", "unknown device '" + options.device + "'",
-                          "use model, cpu, cuda or cuda:N");
-      }
-      if (target.is_cuda() && !torch::cuda::is_available())
-        throw ConfigError("engine.device", "device '" + options.device + "' is not available",
-                          "this build or machine has no CUDA; use cpu");
-      model->to(target);
-    }
+    if (options.device != "model") model->to(model::parse_device(options.device, "engine.device"));
     if (options.dtype != "model") model->to(model::parse_dtype(options.dtype));
     model->eval();
     device = model->device();

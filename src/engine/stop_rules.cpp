@@ -3,7 +3,24 @@
 
 #include <algorithm>
 
+#include "model/model_config.h"
+#include "tokenizer/tokenizer.h"
+
 namespace ds::engine {
+
+std::vector<int> stop_token_ids(const tok::Tokenizer& tokenizer, const model::ModelConfig& config,
+                                const std::string& end_of_turn) {
+  std::vector<int> ids;
+  auto add = [&ids](int64_t id) {
+    if (id >= 0 && std::find(ids.begin(), ids.end(), static_cast<int>(id)) == ids.end())
+      ids.push_back(static_cast<int>(id));
+  };
+  add(tokenizer.eos_id());
+  for (int64_t id : config.eos_token_ids) add(id);
+  if (!end_of_turn.empty())
+    if (auto id = tokenizer.token_id(end_of_turn)) add(*id);
+  return ids;
+}
 
 EosSet::EosSet(std::vector<int32_t> ids) : ids_(std::move(ids)) {
   std::sort(ids_.begin(), ids_.end());

@@ -10,7 +10,21 @@
 #include <string_view>
 #include <vector>
 
+namespace ds::tok {
+class Tokenizer;
+}
+namespace ds::model {
+struct ModelConfig;
+}
+
 namespace ds::engine {
+
+// The ids generation stops at, each once: the tokenizer's EOS, the model config's eos_token_ids and
+// the token of `end_of_turn` (the prompt or chat template's end of the assistant turn; "" = none):
+// a chat model may end its answer with <|im_end|> while its config names <|endoftext|>. For
+// EngineOptions::eos_ids.
+std::vector<int> stop_token_ids(const tok::Tokenizer& tokenizer, const model::ModelConfig& config,
+                                const std::string& end_of_turn);
 
 // A small set of end-of-sequence ids.
 class EosSet {

@@ -48,23 +48,22 @@ std::string dtype_name(torch::Dtype dtype) {
   return "";
 }
 
-torch::Device parse_device(const std::string& name) {
+torch::Device parse_device(const std::string& name, const std::string& field) {
   if (name == "cpu") return torch::kCPU;
   const bool cuda = name == "cuda" || name.rfind("cuda:", 0) == 0;
-  if (!cuda)
-    throw ConfigError("device", "unknown device '" + name + "'", "use cpu, cuda or cuda:N");
+  if (!cuda) throw ConfigError(field, "unknown device '" + name + "'", "use cpu, cuda or cuda:N");
   int index = -1;
   if (name.size() > 5) {
     const std::string num = name.substr(5);
     if (num.empty() || num.size() > 3 || num.find_first_not_of("0123456789") != std::string::npos)
-      throw ConfigError("device", "unknown device '" + name + "'", "use cpu, cuda or cuda:N");
+      throw ConfigError(field, "unknown device '" + name + "'", "use cpu, cuda or cuda:N");
     index = std::stoi(num);
   }
   if (!torch::cuda::is_available())
-    throw UsageError("device", "CUDA requested ('" + name + "') but none is available",
-                     "use --device cpu, or a CUDA build of libtorch on a machine with a GPU");
+    throw UsageError(field, "CUDA requested ('" + name + "') but none is available",
+                     "use device cpu, or a CUDA build of libtorch on a machine with a GPU");
   if (index >= static_cast<int>(torch::cuda::device_count()))
-    throw UsageError("device",
+    throw UsageError(field,
                      "'" + name + "' does not exist (" +
                          std::to_string(torch::cuda::device_count()) + " GPU(s))",
                      "pick an index below the GPU count");

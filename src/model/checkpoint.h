@@ -58,8 +58,9 @@ torch::Dtype parse_dtype(const std::string& name);
 std::string dtype_name(torch::Dtype dtype);
 
 // "cpu", "cuda", "cuda:N" -> a device; ConfigError for other strings, UsageError when CUDA is
-// requested but this libtorch build / machine has none.
-torch::Device parse_device(const std::string& name);
+// requested but this libtorch build / machine has none, or names a GPU index that does not exist.
+// `field` names the setting in errors (e.g. "engine.device" or "--device").
+torch::Device parse_device(const std::string& name, const std::string& field = "device");
 
 // safetensors dtype <-> torch dtype (U16/U32/U64 have no torch 1.13 type: DataError).
 torch::Dtype to_torch_dtype(StDtype d, const std::string& source = "");

@@ -7,7 +7,8 @@
 
 namespace ds::rl {
 
-TokenLogprobs response_logprobs(Policy& policy, const SampleBatch& batch, bool with_entropy) {
+TokenLogprobs response_logprobs(TrainablePolicy& policy, const SampleBatch& batch,
+                                bool with_entropy) {
   // The logits that predict response token j sit at column response_index - 1.
   torch::Tensor at = batch.response_index - 1;                              // (B, R)
   torch::Tensor picked = policy.logits_at(batch.ids, batch.positions, at);  // (B, R, V)
@@ -21,7 +22,7 @@ TokenLogprobs response_logprobs(Policy& policy, const SampleBatch& batch, bool w
   return out;
 }
 
-TokenLogprobs response_logprobs_no_grad(Policy& policy, const SampleBatch& batch,
+TokenLogprobs response_logprobs_no_grad(TrainablePolicy& policy, const SampleBatch& batch,
                                         int micro_batch_size, bool with_entropy) {
   DS_CHECK(micro_batch_size > 0, "micro_batch_size must be positive");
   torch::NoGradGuard no_grad;

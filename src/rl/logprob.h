@@ -6,8 +6,8 @@
 
 #include <torch/torch.h>
 
-#include "rl/policy.h"
 #include "rl/sample_batch.h"
+#include "rl/trainable_policy.h"
 
 namespace ds::rl {
 
@@ -18,11 +18,12 @@ struct TokenLogprobs {
 };
 
 // One forward over the whole batch; autograd records it unless the caller disabled grad mode.
-TokenLogprobs response_logprobs(Policy& policy, const SampleBatch& batch, bool with_entropy);
+TokenLogprobs response_logprobs(TrainablePolicy& policy, const SampleBatch& batch,
+                                bool with_entropy);
 
 // The same without autograd, in micro-batches of `micro_batch_size` rows (each trimmed to its own
 // length), assembled into (B, R) tensors of the whole batch.
-TokenLogprobs response_logprobs_no_grad(Policy& policy, const SampleBatch& batch,
+TokenLogprobs response_logprobs_no_grad(TrainablePolicy& policy, const SampleBatch& batch,
                                         int micro_batch_size, bool with_entropy);
 
 }  // namespace ds::rl

@@ -36,7 +36,8 @@ double learning_rate_at(int64_t step, const OptimizerOptions& o) {
   return floor + (o.lr - floor) * 0.5 * (1.0 + std::cos(M_PI * progress));
 }
 
-std::unique_ptr<torch::optim::AdamW> make_adamw(Policy& policy, const OptimizerOptions& o) {
+std::unique_ptr<torch::optim::AdamW> make_adamw(TrainablePolicy& policy,
+                                                const OptimizerOptions& o) {
   validate(o);
   auto defaults = torch::optim::AdamWOptions(o.lr)
                       .betas(std::make_tuple(o.beta1, o.beta2))

@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "rl/policy.h"
+#include "rl/trainable_policy.h"
 
 namespace ds::rl {
 
@@ -52,7 +52,8 @@ void validate(const OptimizerOptions& options);
 double learning_rate_at(int64_t step, const OptimizerOptions& options);
 
 // AdamW over the policy's parameters (one group, or two when decay_1d is false).
-std::unique_ptr<torch::optim::AdamW> make_adamw(Policy& policy, const OptimizerOptions& options);
+std::unique_ptr<torch::optim::AdamW> make_adamw(TrainablePolicy& policy,
+                                                const OptimizerOptions& options);
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 

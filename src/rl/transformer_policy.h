@@ -1,18 +1,18 @@
 // Owns the adapter that trains the Qwen2/Llama Transformer (model/transformer.h) through the
-// trainer's Policy interface: causal forward of a right-padded batch (positions 0..T-1, no mask
-// needed), the output layer applied only at the requested columns (no (B, T, V) tensor), HF
+// trainer's TrainablePolicy interface: causal forward of a right-padded batch (positions 0..T-1, no
+// mask needed), the output layer applied only at the requested columns (no (B, T, V) tensor), HF
 // parameter names for the optimizer state, and checkpoints as Hugging Face model directories
 // (config.json + safetensors + tokenizer files) through the model module.
 // Thread-safety: as the wrapped model (one training thread).
 #pragma once
 
 #include "model/transformer.h"
-#include "rl/policy.h"
+#include "rl/trainable_policy.h"
 #include "tokenizer/tokenizer.h"
 
 namespace ds::rl {
 
-class TransformerPolicy : public Policy {
+class TransformerPolicy : public TrainablePolicy {
  public:
   // `tokenizer` (optional, not owned) is saved with every checkpoint.
   explicit TransformerPolicy(ds::model::Transformer model,

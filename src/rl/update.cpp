@@ -93,7 +93,7 @@ void all_reduce_stats(Collective& c, LossStats& t, double& loss_sum, double& pg_
 
 }  // namespace
 
-std::map<std::string, double> update(Policy& policy, torch::optim::Optimizer& optimizer,
+std::map<std::string, double> update(TrainablePolicy& policy, torch::optim::Optimizer& optimizer,
                                      const SampleBatch& batch, const UpdateOptions& options,
                                      const PolicyLossOptions& loss_options, double grad_clip,
                                      const UpdateExtras& extras) {

@@ -24,9 +24,9 @@
 
 #include "core/rng.h"
 #include "rl/collective.h"
-#include "rl/policy.h"
 #include "rl/policy_loss.h"
 #include "rl/sample_batch.h"
+#include "rl/trainable_policy.h"
 
 namespace ds::rl {
 
@@ -49,7 +49,7 @@ struct UpdateOptions {
 void validate(const UpdateOptions& options);
 
 struct UpdateExtras {
-  Policy* reference = nullptr;  // frozen reference policy (required when loss.kl_coef > 0)
+  TrainablePolicy* reference = nullptr;  // frozen reference policy (required when loss.kl_coef > 0)
   Rng* shuffle_rng = nullptr;   // required when options.shuffle
   // Data-parallel group (see the header comment); nullptr or world size 1 = this process alone.
   // Every rank must call update() with the same options, and its parameters equal the others'.
@@ -62,7 +62,7 @@ struct UpdateExtras {
 // skipped_steps, tokens, loss_first_epoch / loss_last_epoch (mean loss of the first and last PPO
 // epoch), logp_mismatch_abs_mean/abs_max/kl (sampling vs recomputed old
 // log-probs, over samples that have sampling log-probs), ref_kl / kl_loss when the KL is on.
-std::map<std::string, double> update(Policy& policy, torch::optim::Optimizer& optimizer,
+std::map<std::string, double> update(TrainablePolicy& policy, torch::optim::Optimizer& optimizer,
                                      const SampleBatch& batch, const UpdateOptions& options,
                                      const PolicyLossOptions& loss, double grad_clip,
                                      const UpdateExtras& extras = {});
