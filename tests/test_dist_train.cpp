@@ -1,4 +1,4 @@
-// Data-parallel training end to end (tools/cmd_train.cpp --nproc, rl/trainer.h with a
+// Data-parallel training end to end (tools/cmd_train.cpp --nproc, train/trainer.h with a
 // C10dCollective): `deepsearch train --nproc 2` over loopback Gloo ends with the same parameters
 // as the same run in one process with the same global batch and seeds (within 1e-6 on CPU), and
 // only rank 0 writes the run directory. Runs the built binary (DS_BINARY_DIR/deepsearch).
@@ -45,7 +45,10 @@ TEST(DistTrain, TwoRanksEqualOneRankWithTheSameGlobalBatch) {
     ASSERT_TRUE(b.count(name)) << name;
     max_diff = std::max(max_diff, (t - b.at(name)).abs().max().item<double>());
   }
-  EXPECT_LE(max_diff, 1e-6);
+  // Adam divides by the gradient's own scale, so the float order of the all-reduce (which differs
+  // with the CPU's SIMD width) shows up as ~1e-6 in the weights; a wrong global mean or a lost
+  // rank's gradient moves them by about the learning rate (1e-3).
+  EXPECT_LE(max_diff, 1e-5);
   // Rank 0 wrote the run directory.
   EXPECT_TRUE(fs::exists(dir / "two/metrics.jsonl"));
   EXPECT_TRUE(fs::exists(dir / "two/latest"));
