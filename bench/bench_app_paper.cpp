@@ -248,8 +248,8 @@ Plan make_plan(const Args& a) {
   const TrainOptions& d = p.demo.train;
   auto base = [&](const std::string& alg, int64_t seed, const std::string& name) {
     TrainOptions t = d;  // the demo's DeepSearch run: data, search, update, optimizer
-    const TrainOptions preset = ds::train::train_options_for(alg);
-    t.algorithm = alg;
+    const TrainOptions preset = ds::train::train_options_for(ds::rl::parse_algorithm(alg));
+    t.algorithm = ds::rl::parse_algorithm(alg);
     t.advantage = preset.advantage;
     t.loss = preset.loss;
     t.rollout.n = t.search.terminals;  // equal group sizes
@@ -287,16 +287,20 @@ Plan make_plan(const Args& a) {
       p.runs.push_back({name, "ablation", label, 0, t});
     };
     ablation("ds_uct_s0", "selection = uct (vanilla UCT restart from the root)",
-             [](TrainOptions& t) { t.search.selection = "uct"; });
-    ablation("ds_random_s0", "terminal_choice = random",
-             [](TrainOptions& t) { t.search.terminal_choice = "random"; });
-    ablation("ds_least_confident_s0", "terminal_choice = least_confident",
-             [](TrainOptions& t) { t.search.terminal_choice = "least_confident"; });
+             [](TrainOptions& t) { t.search.selection = ds::search::Selection::kUct; });
+    ablation("ds_random_s0", "terminal_choice = random", [](TrainOptions& t) {
+      t.search.terminal_choice = ds::search::TerminalChoice::kRandom;
+    });
+    ablation("ds_least_confident_s0", "terminal_choice = least_confident", [](TrainOptions& t) {
+      t.search.terminal_choice = ds::search::TerminalChoice::kLeastConfident;
+    });
     ablation(
         "ds_stdnorm_s0",
         fmt::format(
             "advantage.std_normalize = {}",
-            ds::train::train_options_for("deepsearch").advantage.std_normalize ? "false" : "true"),
+            ds::train::train_options_for(ds::rl::Algorithm::kDeepSearch).advantage.std_normalize
+                ? "false"
+                : "true"),
         [](TrainOptions& t) { t.advantage.std_normalize = !t.advantage.std_normalize; });
   }
   for (const auto& n : a.only)
@@ -422,16 +426,18 @@ json run_one(const Args& a, const RunSpec& r, const json& start_eval) {
       {"name", r.name},
       {"group", r.group},
       {"label", r.label},
-      {"algorithm", r.train.algorithm},
+      {"algorithm", ds::rl::algorithm_name(r.train.algorithm)},
       {"seed", r.seed},
       {"budget_tokens", r.train.max_generated_tokens},
       {"settings",
-       {{"selection", r.train.search.selection},
-        {"terminal_choice", r.train.search.terminal_choice},
+       {{"selection", ds::choice_name(r.train.search.selection, ds::search::kSelectionChoices)},
+        {"terminal_choice",
+         ds::choice_name(r.train.search.terminal_choice, ds::search::kTerminalChoices)},
         {"std_normalize", r.train.advantage.std_normalize},
         {"prompts_per_step", r.train.prompts_per_step},
-        {"group_size",
-         r.train.algorithm == "deepsearch" ? r.train.search.terminals : r.train.rollout.n},
+        {"group_size", r.train.algorithm == ds::rl::Algorithm::kDeepSearch
+                           ? r.train.search.terminals
+                           : r.train.rollout.n},
         {"eval_every", r.train.eval.every}}},
       {"steps", tr.steps_done},
       {"stopped_by_budget", tr.stopped_by_budget},
@@ -643,7 +649,7 @@ void write_report(const Args& a, const Plan& p, const std::vector<json>& results
       t0.search.terminals, t0.search.width, t0.search.chunk_tokens, t0.search.max_depth,
       t0.search.max_iterations, t0.search.terminals, ds::train::max_response_tokens(t0),
       t0.optim.lr, a.budget_tokens, fmt::join(p.eval.difficulties, ","), p.eval.seed, p.eval.n,
-      p.eval.samples, p.eval.temperature);
+      p.eval.samples, p.eval.sampling.temperature);
   md +=
       "Columns: *steps* = policy updates; *samples* = sampled responses / of them trained on "
       "(DAPO's dynamic sampling drops zero-variance groups); *tokens* = generated training tokens; "
@@ -843,13 +849,15 @@ int bench_main(int argc, char** argv) {
   // The time estimate (rates measured on this machine; see the constants above).
   double est = 0;
   for (const RunSpec* r : todo) {
-    const double steps =
-        std::ceil(a.budget_tokens / (tokens_per_step_estimate(r->train.algorithm) *
-                                     r->train.prompts_per_step / p.demo.train.prompts_per_step));
+    const double steps = std::ceil(
+        a.budget_tokens / (tokens_per_step_estimate(ds::rl::algorithm_name(r->train.algorithm)) *
+                           r->train.prompts_per_step / p.demo.train.prompts_per_step));
     const double evals = std::ceil(steps / r->train.eval.every) + 1;
     const double eval_s =
         kEvalSecondsPerResponse * p.eval.n * p.eval.samples * p.eval.difficulties.size();
-    est += a.budget_tokens / tokens_per_second_estimate(r->train.algorithm) + evals * eval_s + 5;
+    est +=
+        a.budget_tokens / tokens_per_second_estimate(ds::rl::algorithm_name(r->train.algorithm)) +
+        evals * eval_s + 5;
   }
   const bool have_model = ds::sft::check_checkpoint(p.model_dir).empty();
   std::printf(

@@ -62,7 +62,7 @@ std::vector<rl::Sample> make_samples(int vocab) {
 // The rows [rank * n / world, (rank + 1) * n / world) of the global batch, collated.
 rl::SampleBatch share(int rank, int world, int vocab) {
   auto all = make_samples(vocab);
-  rl::AdvantageOptions ao = rl::advantage_preset("grpo");
+  rl::AdvantageOptions ao = rl::advantage_preset(ds::rl::Algorithm::kGrpo);
   auto adv = rl::compute_advantages(all, ao).advantages;
   std::vector<rl::Sample> s(all.begin() + rank * kSamples / world,
                             all.begin() + (rank + 1) * kSamples / world);

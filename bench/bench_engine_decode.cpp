@@ -69,7 +69,7 @@ void decode(benchmark::State& state, const std::string& name, int new_tokens) {
   int64_t tokens = 0;
   uint64_t seed = 0;
   for (auto _ : state) {
-    auto out = engine.extend({{root, batch, new_tokens, "", seed++}}, SamplingParams{});
+    auto out = engine.extend({{root, batch, new_tokens, "", seed++}}, SamplingOptions{});
     for (const Sample& s : out[0].children) {
       tokens += static_cast<int64_t>(s.tokens.size());
       state.PauseTiming();
@@ -89,7 +89,7 @@ void prefix_reuse(benchmark::State& state, const std::string& name, int chunk) {
   Engine engine(f.model, *f.tokenizer, bench_options(f));
   StateId node = engine.prefill(bench_prompt(64));
   for (int d = 0; d < 4; ++d)
-    node = engine.extend({{node, 1, chunk, "", static_cast<uint64_t>(d)}}, SamplingParams{})[0]
+    node = engine.extend({{node, 1, chunk, "", static_cast<uint64_t>(d)}}, SamplingOptions{})[0]
                .children[0]
                .state;
   const int64_t path = engine.length(node);
@@ -97,7 +97,7 @@ void prefix_reuse(benchmark::State& state, const std::string& name, int chunk) {
   uint64_t seed = 100;
   for (auto _ : state) {
     int64_t before = engine.counters().prefill_tokens;
-    auto out = engine.extend({{node, 8, chunk, "", seed++}}, SamplingParams{});
+    auto out = engine.extend({{node, 8, chunk, "", seed++}}, SamplingOptions{});
     prefill += engine.counters().prefill_tokens - before;
     state.PauseTiming();
     for (const Sample& s : out[0].children) {
@@ -111,7 +111,7 @@ void prefix_reuse(benchmark::State& state, const std::string& name, int chunk) {
   Engine cold(f.model, *f.tokenizer, bench_options(f));
   auto t0 = std::chrono::steady_clock::now();
   StateId root = cold.prefill(tokens);
-  cold.extend({{root, 8, chunk, "", 7}}, SamplingParams{});
+  cold.extend({{root, 8, chunk, "", 7}}, SamplingOptions{});
   double no_reuse_ms =
       1e3 * std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double iters = static_cast<double>(state.iterations());

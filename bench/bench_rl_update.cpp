@@ -43,7 +43,7 @@ std::vector<Sample> make_samples(int groups, int per_group, int prompt, int resp
 
 void BM_Advantages(benchmark::State& state, const std::string& algo) {
   auto samples = make_samples(256, 8, 1, 256, 1000, algo == "deepsearch");
-  AdvantageOptions o = advantage_preset(algo);
+  AdvantageOptions o = advantage_preset(parse_algorithm(algo));
   o.overlong.max_length = 320;
   for (auto _ : state) benchmark::DoNotOptimize(compute_advantages(samples, o));
   state.counters["samples/s"] = benchmark::Counter(static_cast<double>(samples.size()),
@@ -75,7 +75,7 @@ void BM_Update(benchmark::State& state, const std::string& model_name) {
   model::ModelConfig c = model::make_builtin_config(model_name);
   TransformerPolicy policy{model::Transformer(c)};
   auto samples = make_samples(4, 8, 24, 40, static_cast<int>(c.vocab_size), true);
-  AdvantageOptions ao = advantage_preset("deepsearch");
+  AdvantageOptions ao = advantage_preset(ds::rl::Algorithm::kDeepSearch);
   ao.overlong.max_length = 64;
   auto adv = compute_advantages(samples, ao);
   SampleBatch batch = collate(samples, adv.advantages, 0);

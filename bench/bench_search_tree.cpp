@@ -28,7 +28,7 @@ class InstantPolicy : public Policy {
     return out;
   }
   std::vector<ExpandResult> expand(const std::vector<ExpandRequest>& requests,
-                                   const Sampling&) override {
+                                   const SamplingOptions&) override {
     std::vector<ExpandResult> out(requests.size());
     for (size_t r = 0; r < requests.size(); ++r) {
       for (int i = 0; i < requests[r].n; ++i) {

@@ -86,7 +86,7 @@ void BM_SftWarmStart(benchmark::State& state) {
                   " problems per level)");
   ds::eval::LevelEvalOptions sampled = eval;
   sampled.show = 0;
-  sampled.temperature = 1.0;
+  sampled.sampling.temperature = 1.0;
   sampled.samples = 4;
   print_table(model, *tokenizer, sampled,
               "held-out " + eval.task + " accuracy, T=1 (" + std::to_string(eval.n) +

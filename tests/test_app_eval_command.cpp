@@ -174,8 +174,8 @@ TEST(EngineGenerator, SampleDependsOnlyOnItsSeed) {
   ds::engine::Engine engine(model, *tokenizer);
   EngineGenerator gen(engine, *tokenizer);
   SamplingSpec spec;
-  spec.temperature = 1.0;
-  spec.top_p = 1.0;
+  spec.sampling.temperature = 1.0;
+  spec.sampling.top_p = 1.0;
   spec.max_new_tokens = 16;
   auto alone = gen.generate({{"Q: 1+1?\nA: ", {42}}}, spec);
   auto mixed =

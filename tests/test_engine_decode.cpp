@@ -76,8 +76,8 @@ class EngineTest : public ::testing::Test {
   model::Transformer model_{nullptr};
 };
 
-SamplingParams greedy() {
-  SamplingParams p;
+SamplingOptions greedy() {
+  SamplingOptions p;
   p.temperature = 0.0;
   return p;
 }
@@ -104,7 +104,7 @@ TEST_F(EngineTest, KvDecodingMatchesFullRecomputationBatch1) {
   auto engine = make_engine();
   std::vector<int32_t> p = prompt(5);
   StateId root = engine->prefill(p);
-  auto out = engine->extend({{root, 1, 30, "", 42}}, SamplingParams{});
+  auto out = engine->extend({{root, 1, 30, "", 42}}, SamplingOptions{});
   ASSERT_EQ(out[0].children[0].tokens.size(), out[0].children[0].model_logprobs.size());
   expect_matches_reference(p, out[0].children[0]);
   // With T = 1 and no truncation the sampling distribution is the model's.
@@ -121,7 +121,7 @@ TEST_F(EngineTest, MixedPrefixLengthsInOneBatch16) {
   std::vector<ExtendRequest> reqs;
   for (int i = 0; i < 16; ++i) reqs.push_back({roots[i], 1, 12, "", static_cast<uint64_t>(i)});
   int64_t calls_before = engine->counters().forward_calls;
-  SamplingParams sp;
+  SamplingOptions sp;
   sp.temperature = 0.8;
   sp.top_p = 0.9;
   auto out = engine->extend(reqs, sp);
@@ -136,7 +136,7 @@ TEST_F(EngineTest, SixteenChildrenOfOneParentMatchRecomputation) {
   auto engine = make_engine();
   std::vector<int32_t> p = prompt(11);
   StateId root = engine->prefill(p);
-  auto out = engine->extend({{root, 16, 10, "", 7}}, SamplingParams{});
+  auto out = engine->extend({{root, 16, 10, "", 7}}, SamplingOptions{});
   ASSERT_EQ(out[0].children.size(), 16u);
   for (const Sample& s : out[0].children) expect_matches_reference(p, s);
 }
@@ -145,7 +145,7 @@ TEST_F(EngineTest, SameSeedSameSamplesRegardlessOfBatchComposition) {
   auto engine = make_engine();
   std::vector<int32_t> pa = prompt(6, 1), pb = prompt(17, 2);
   StateId a = engine->prefill(pa), b = engine->prefill(pb);
-  SamplingParams sp;
+  SamplingOptions sp;
   sp.temperature = 1.0;
   sp.top_k = 50;
   auto alone = engine->extend({{a, 3, 15, "", 99}}, sp);
@@ -184,8 +184,8 @@ TEST_F(EngineTest, RefilledSmallBatchesMatchOneBigBatch) {
     qa.push_back({ra[i], 2, 25, "", static_cast<uint64_t>(i)});
     qb.push_back({rb[i], 2, 25, "", static_cast<uint64_t>(i)});
   }
-  auto oa = a->extend(qa, SamplingParams{});
-  auto ob = b->extend(qb, SamplingParams{});
+  auto oa = a->extend(qa, SamplingOptions{});
+  auto ob = b->extend(qb, SamplingOptions{});
   std::set<size_t> lengths;
   for (int i = 0; i < 6; ++i)
     for (int c = 0; c < 2; ++c) {
@@ -213,13 +213,13 @@ TEST_F(EngineTest, ReusedWorkspaceGivesFreshEngineResults) {
   auto used = make_engine(o), fresh = make_engine(o);
   std::vector<int32_t> pa = prompt(9, 1), pb = prompt(23, 2);
   StateId ua = used->prefill(pa), ub = used->prefill(pb);
-  used->extend({{ub, 6, 30, "", 5}}, SamplingParams{});  // longer rows first
-  used->extend({{ua, 2, 4, "", 6}}, SamplingParams{});
+  used->extend({{ub, 6, 30, "", 5}}, SamplingOptions{});  // longer rows first
+  used->extend({{ua, 2, 4, "", 6}}, SamplingOptions{});
   const int64_t kept = used->workspace_bytes();
   EXPECT_GT(kept, 0);
-  auto got = used->extend({{ua, 5, 20, "", 7}, {ub, 3, 12, "", 8}}, SamplingParams{});
+  auto got = used->extend({{ua, 5, 20, "", 7}, {ub, 3, 12, "", 8}}, SamplingOptions{});
   StateId fa = fresh->prefill(pa), fb = fresh->prefill(pb);
-  auto want = fresh->extend({{fa, 5, 20, "", 7}, {fb, 3, 12, "", 8}}, SamplingParams{});
+  auto want = fresh->extend({{fa, 5, 20, "", 7}, {fb, 3, 12, "", 8}}, SamplingOptions{});
   for (size_t r = 0; r < 2; ++r)
     for (size_t c = 0; c < want[r].children.size(); ++c) {
       EXPECT_EQ(got[r].children[c].tokens, want[r].children[c].tokens) << r << " " << c;
@@ -237,7 +237,7 @@ TEST_F(EngineTest, ExpandingDeepNodeComputesNoPrefill) {
   const int64_t prompt_prefill = engine->counters().prefill_tokens;
   EXPECT_EQ(prompt_prefill, 39);           // the last prompt token is pending
   for (int depth = 0; depth < 4; ++depth)  // a path of 4 chunks of 16 tokens
-    node = engine->extend({{node, 1, 16, "", static_cast<uint64_t>(depth)}}, SamplingParams{})
+    node = engine->extend({{node, 1, 16, "", static_cast<uint64_t>(depth)}}, SamplingOptions{})
                .at(0)
                .children.at(0)
                .state;
@@ -245,7 +245,7 @@ TEST_F(EngineTest, ExpandingDeepNodeComputesNoPrefill) {
   EXPECT_EQ(engine->counters().prefill_tokens, prompt_prefill);  // chunks reuse their parents
 
   EngineCounters before = engine->counters();
-  auto kids = engine->extend({{node, 8, 10, "", 5}}, SamplingParams{});
+  auto kids = engine->extend({{node, 8, 10, "", 5}}, SamplingOptions{});
   const EngineCounters& after = engine->counters();
   EXPECT_EQ(after.prefill_tokens, before.prefill_tokens);  // no prompt/path recomputation
   int64_t generated = 0;
@@ -254,14 +254,14 @@ TEST_F(EngineTest, ExpandingDeepNodeComputesNoPrefill) {
   std::vector<int32_t> path = engine->path_tokens(node);
   for (const Sample& s : kids[0].children) expect_matches_reference(path, s);
   // The children's own chunks are stored: extending a child needs no prefill either.
-  auto grand = engine->extend({{kids[0].children[3].state, 2, 5, "", 1}}, SamplingParams{});
+  auto grand = engine->extend({{kids[0].children[3].state, 2, 5, "", 1}}, SamplingOptions{});
   EXPECT_EQ(engine->counters().prefill_tokens, before.prefill_tokens);
   std::vector<int32_t> child_path = engine->path_tokens(kids[0].children[3].state);
   expect_matches_reference(child_path, grand[0].children[1]);
 }
 
 TEST_F(EngineTest, EvictionAndRecomputeGiveIdenticalResults) {
-  SamplingParams sp;
+  SamplingOptions sp;
   sp.temperature = 0.9;
   auto build = [&](Engine& e) {
     StateId s = e.prefill(prompt(25));
@@ -300,22 +300,22 @@ TEST_F(EngineTest, PinnedPathSurvivesTightBudget) {
   StateId root = engine->prefill(prompt(20));
   EXPECT_EQ(engine->kv_bytes(), 0);  // nothing protects it yet: evicted at once
   engine->pin(root);
-  auto first = engine->extend({{root, 1, 6, "", 0}}, SamplingParams{}).at(0);
+  auto first = engine->extend({{root, 1, 6, "", 0}}, SamplingOptions{}).at(0);
   EXPECT_EQ(first.prefill_tokens, 19);  // the root is recomputed once...
   EXPECT_EQ(engine->counters().recompute_tokens, 19);
   StateId child = first.children.at(0).state;
   // The pinned root's 19 K/V columns stay; the child's 6 were stored, then evicted.
   EXPECT_EQ(engine->kv_bytes() * 25, engine->kv_peak_bytes() * 19);
   int64_t prefill = engine->counters().prefill_tokens;
-  auto again = engine->extend({{root, 2, 6, "", 1}}, SamplingParams{}).at(0);
+  auto again = engine->extend({{root, 2, 6, "", 1}}, SamplingOptions{}).at(0);
   EXPECT_EQ(again.prefill_tokens, 0);  // ...and then kept, being pinned
   EXPECT_EQ(engine->counters().prefill_tokens, prefill);
   // The unpinned child was evicted: extending it recomputes only its own chunk.
-  auto grand = engine->extend({{child, 1, 3, "", 2}}, SamplingParams{}).at(0);
+  auto grand = engine->extend({{child, 1, 3, "", 2}}, SamplingOptions{}).at(0);
   EXPECT_EQ(grand.prefill_tokens, 6);
   EXPECT_EQ(engine->counters().recompute_tokens, 19 + 6);
   engine->unpin(root);
-  engine->extend({{root, 1, 2, "", 3}}, SamplingParams{});
+  engine->extend({{root, 1, 2, "", 3}}, SamplingOptions{});
   EXPECT_EQ(engine->kv_bytes(), 0);  // unpinned: the budget applies again
 }
 
@@ -339,7 +339,7 @@ TEST_F(EngineTest, StopsAtEosAndKeepsIt) {
   for (int id = 0; id < tokenizer_->vocab_size(); id += 2) o.eos_ids.push_back(id);
   auto engine = make_engine(o);
   StateId root = engine->prefill(prompt(4));
-  auto out = engine->extend({{root, 8, 50, "", 11}}, SamplingParams{});
+  auto out = engine->extend({{root, 8, 50, "", 11}}, SamplingOptions{});
   int eos_count = 0;
   for (const Sample& s : out[0].children) {
     if (s.finish != FinishReason::kEos) continue;
@@ -400,7 +400,7 @@ TEST_F(EngineTest, StopsAtLengthAndContext) {
 TEST_F(EngineTest, GenerateMatchesExtendAndSharesIdenticalPrompts) {
   auto engine = make_engine();
   std::vector<int32_t> p = prompt(15);
-  SamplingParams sp;
+  SamplingOptions sp;
   sp.temperature = 0.6;
   sp.top_p = 0.95;
   GenerateRequest r1{p, 3, 10, "", 5}, r2{p, 1, 10, "", 6}, r3{prompt(8, 3), 2, 7, "", 5};
@@ -421,7 +421,7 @@ TEST_F(EngineTest, GenerateMatchesExtendAndSharesIdenticalPrompts) {
 TEST_F(EngineTest, ReleaseFreesStates) {
   auto engine = make_engine();
   StateId root = engine->prefill(prompt(10));
-  auto kids = engine->extend({{root, 4, 5, "", 0}}, SamplingParams{}).at(0).children;
+  auto kids = engine->extend({{root, 4, 5, "", 0}}, SamplingOptions{}).at(0).children;
   EXPECT_EQ(engine->num_states(), 5u);
   engine->release(root);  // kept alive by its children
   EXPECT_TRUE(engine->contains(root));
@@ -437,7 +437,7 @@ TEST_F(EngineTest, LongPromptIsPrefilledInPieces) {
   std::vector<int32_t> p = prompt(50);
   StateId root = engine->prefill(p);
   EXPECT_EQ(engine->counters().forward_calls, 7);  // 49 tokens in pieces of 7
-  auto out = engine->extend({{root, 2, 6, "", 1}}, SamplingParams{});
+  auto out = engine->extend({{root, 2, 6, "", 1}}, SamplingOptions{});
   for (const Sample& s : out[0].children) expect_matches_reference(p, s);
 }
 
@@ -446,9 +446,9 @@ TEST_F(EngineTest, BadInputsAreUsageErrors) {
   EXPECT_THROW(engine->prefill(std::vector<int32_t>{}), UsageError);
   EXPECT_THROW(engine->prefill(std::vector<int32_t>{1, 100000}), UsageError);
   StateId root = engine->prefill(prompt(3));
-  EXPECT_THROW(engine->extend({{root + 1000, 1, 4, "", 0}}, SamplingParams{}), UsageError);
-  EXPECT_THROW(engine->extend({{root, 1, 0, "", 0}}, SamplingParams{}), UsageError);
-  SamplingParams bad;
+  EXPECT_THROW(engine->extend({{root + 1000, 1, 4, "", 0}}, SamplingOptions{}), UsageError);
+  EXPECT_THROW(engine->extend({{root, 1, 0, "", 0}}, SamplingOptions{}), UsageError);
+  SamplingOptions bad;
   bad.top_p = 1.5;
   EXPECT_THROW(engine->extend({{root, 1, 4, "", 0}}, bad), ConfigError);
   EngineOptions o;

@@ -216,7 +216,7 @@ TEST(ModelStats, LogprobAndEntropyOfRawDistribution) {
 
 TEST(SampleStep, ReportsSamplingAndModelLogprobsSeparately) {
   auto logits = logits_of({0.1, 0.4, 0.2, 0.3});
-  SamplingParams p;
+  SamplingOptions p;
   p.temperature = 0.5;
   p.top_k = 2;
   auto s = sample_step(logits, p, torch::tensor({0.0}, torch::kFloat64));
@@ -228,7 +228,7 @@ TEST(SampleStep, ReportsSamplingAndModelLogprobsSeparately) {
 
 TEST(SampleStep, TemperatureZeroIsGreedy) {
   auto logits = torch::cat({logits_of({0.1, 0.4, 0.2, 0.3}), logits_of({0.5, 0.1, 0.1, 0.3})});
-  SamplingParams p;
+  SamplingOptions p;
   p.temperature = 0.0;
   auto s = sample_step(logits, p, torch::Tensor());
   EXPECT_EQ(s.ids[0].item<int64_t>(), 1);
@@ -240,17 +240,17 @@ TEST(SampleStep, TemperatureZeroIsGreedy) {
 TEST(SampleStep, RowsUseTheirOwnUniform) {
   // Two identical rows with different uniforms draw different tokens.
   auto l = logits_of({0.25, 0.25, 0.25, 0.25});
-  auto s =
-      sample_step(torch::cat({l, l}), SamplingParams{}, torch::tensor({0.1, 0.9}, torch::kFloat64));
+  auto s = sample_step(torch::cat({l, l}), SamplingOptions{},
+                       torch::tensor({0.1, 0.9}, torch::kFloat64));
   EXPECT_EQ(s.ids[0].item<int64_t>(), 0);
   EXPECT_EQ(s.ids[1].item<int64_t>(), 3);
 }
 
 TEST(Validate, RejectsOutOfRangeParams) {
-  SamplingParams p;
+  SamplingOptions p;
   p.temperature = -1;
   EXPECT_THROW(validate(p), ConfigError);
-  p = SamplingParams{};
+  p = SamplingOptions{};
   p.top_p = 0.0;
   try {
     validate(p, "eval.sampling");
@@ -259,7 +259,7 @@ TEST(Validate, RejectsOutOfRangeParams) {
     EXPECT_NE(std::string(e.what()).find("top_p"), std::string::npos);
     EXPECT_NE(std::string(e.what()).find("eval.sampling"), std::string::npos);
   }
-  p = SamplingParams{};
+  p = SamplingOptions{};
   p.top_k = -3;
   EXPECT_THROW(validate(p), ConfigError);
 }

@@ -258,7 +258,7 @@ TEST(Evaluator, RefusesToResumeWithOtherSettings) {
   o.out_dir = fresh_dir("settings").string();
   RandomPolicy policy;
   run_eval(benches, policy, prompt_of, boxed_scorer, o, {{"template", "plain"}});
-  o.temperature = 1.0;
+  o.sampling.temperature = 1.0;
   try {
     run_eval(benches, policy, prompt_of, boxed_scorer, o, {{"template", "plain"}});
     FAIL() << "expected ConfigError";
@@ -266,7 +266,7 @@ TEST(Evaluator, RefusesToResumeWithOtherSettings) {
     EXPECT_NE(std::string(e.what()).find("'temperature'"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("--out"), std::string::npos) << e.what();
   }
-  o.temperature = 0.6;
+  o.sampling.temperature = 0.6;
   EXPECT_THROW(run_eval(benches, policy, prompt_of, boxed_scorer, o, {{"template", "qwen-math"}}),
                ds::ConfigError);
   EXPECT_NO_THROW(run_eval(benches, policy, prompt_of, boxed_scorer, o, {{"template", "plain"}}));
@@ -322,7 +322,7 @@ TEST(Evaluator, OptionsAreValidated) {
   o.n = 0;
   EXPECT_THROW(run_eval(benches, policy, prompt_of, boxed_scorer, o), ds::ConfigError);
   o = EvalOptions{};
-  o.top_p = 0;
+  o.sampling.top_p = 0;
   EXPECT_THROW(run_eval(benches, policy, prompt_of, boxed_scorer, o), ds::ConfigError);
   o = EvalOptions{};
   o.batch_size = 0;

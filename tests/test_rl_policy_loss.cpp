@@ -200,12 +200,14 @@ TEST(Diagnostics, MaskedTokensAreIgnored) {
 }
 
 TEST(Presets, AndValidation) {
-  EXPECT_EQ(ds::rl::policy_loss_preset("deepsearch").clip_high, 0.28);
-  EXPECT_EQ(ds::rl::policy_loss_preset("deepsearch").aggregation, "token_mean");
-  EXPECT_EQ(ds::rl::policy_loss_preset("dapo").aggregation, "token_mean");
-  EXPECT_EQ(ds::rl::policy_loss_preset("grpo").aggregation, "seq_mean_token_mean");
-  EXPECT_EQ(ds::rl::policy_loss_preset("drgrpo").aggregation, "seq_mean_token_sum_norm");
-  EXPECT_THROW(ds::rl::policy_loss_preset("x"), ds::ConfigError);
+  EXPECT_EQ(ds::rl::policy_loss_preset(ds::rl::Algorithm::kDeepSearch).clip_high, 0.28);
+  EXPECT_EQ(ds::rl::policy_loss_preset(ds::rl::Algorithm::kDeepSearch).aggregation, "token_mean");
+  EXPECT_EQ(ds::rl::policy_loss_preset(ds::rl::Algorithm::kDapo).aggregation, "token_mean");
+  EXPECT_EQ(ds::rl::policy_loss_preset(ds::rl::Algorithm::kGrpo).aggregation,
+            "seq_mean_token_mean");
+  EXPECT_EQ(ds::rl::policy_loss_preset(ds::rl::Algorithm::kDrGrpo).aggregation,
+            "seq_mean_token_sum_norm");
+  EXPECT_THROW(ds::rl::parse_algorithm("x"), ds::ConfigError);
   PolicyLossOptions o;
   EXPECT_NO_THROW(ds::rl::validate(o));
   o.dual_clip = 0.5;

@@ -257,7 +257,7 @@ TEST(LrSchedule, CosineToTheFloor) {
   OptimizerOptions o;
   o.lr = 1e-3;
   o.warmup_steps = 4;
-  o.schedule = "cosine";
+  o.schedule = LrSchedule::kCosine;
   o.total_steps = 14;
   o.min_lr_ratio = 0.1;
   EXPECT_NEAR(learning_rate_at(4, o), 1e-3, 1e-15);

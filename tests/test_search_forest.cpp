@@ -34,7 +34,7 @@ SearchOptions options() {
   o.max_depth = 6;
   o.terminals = 4;
   o.seed = 11;
-  o.terminal_choice = "paper";  // exercises the per-tree random stream too
+  o.terminal_choice = TerminalChoice::kPaper;  // exercises the per-tree random stream too
   return o;
 }
 

@@ -76,8 +76,8 @@ TEST(SearchGolden, VanillaUctTrace) {
   o.max_depth = 5;
   o.terminals = 5;
   o.seed = 2025;
-  o.selection = "uct";
-  o.q_update = "vanilla";
+  o.selection = Selection::kUct;
+  o.q_update = QUpdate::kVanilla;
   check_golden("golden_vanilla_uct.json", o);
 }
 

@@ -40,7 +40,7 @@ TEST(SearchReward, SearchWithTheMathVerifier) {
   o.width = 3;
   o.max_depth = 2;
   o.terminals = 2;
-  o.capped_paths = "verify";
+  o.capped_paths = CappedPaths::kVerify;
   SearchResult r = run_search(m, half(), o, math_reward());
   ASSERT_EQ(r.trajectories.size(), 2u);
   // The correct one wins although the wrong one is more confident.

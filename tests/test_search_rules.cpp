@@ -71,7 +71,7 @@ TEST(SearchRules, DepthBonusKinds) {
 }
 
 TEST(SearchRules, FrontierScoreByHand) {
-  SearchParams p = make_params(SearchOptions{});
+  SearchOptions p;
   // Parent q 1.0 over N 2 -> Q 0.5; depth 4 of 64 -> sqrt(1/16) = 0.25.
   EXPECT_NEAR(frontier_score(1.0, 2, 3.0, 4, p), 0.4 * std::tanh(0.5) + 0.01 * 0.25, 1e-12);
   EXPECT_NEAR(frontier_score(1.0, 2, 3.0, 4, p), 0.187347, 1e-6);
@@ -80,7 +80,7 @@ TEST(SearchRules, FrontierScoreByHand) {
   EXPECT_NEAR(frontier_score(-1.0, 4, 0.5, 2, p),
               0.4 * std::tanh(-0.25) + 0.4 * 0.5 + 0.01 * std::log(3.0), 1e-12);
   // Unvisited parent counts as Q = 0.
-  EXPECT_NEAR(frontier_score(5.0, 0, 0.0, 4, make_params(SearchOptions{})), 0.0025, 1e-12);
+  EXPECT_NEAR(frontier_score(5.0, 0, 0.0, 4, SearchOptions{}), 0.0025, 1e-12);
 }
 
 TEST(SearchRules, SoftClip) {
@@ -169,9 +169,10 @@ TEST(SearchOptionsTest, DefaultsMatchTheDesign) {
   EXPECT_DOUBLE_EQ(o.gamma_min, 0.1);
   EXPECT_DOUBLE_EQ(o.eps_q, 1.0);
   EXPECT_DOUBLE_EQ(o.q_max, 1.0);
-  EXPECT_DOUBLE_EQ(o.temperature, 1.0);
-  EXPECT_DOUBLE_EQ(o.top_p, 1.0);
-  SearchParams p = make_params(o);
+  EXPECT_DOUBLE_EQ(o.sampling.temperature, 1.0);
+  EXPECT_DOUBLE_EQ(o.sampling.top_p, 1.0);
+  EXPECT_NO_THROW(validate(o));
+  const SearchOptions& p = o;
   EXPECT_EQ(p.terminal_choice, TerminalChoice::kConfident);
   EXPECT_EQ(p.q_update, QUpdate::kConstrained);
   EXPECT_EQ(p.gamma, GammaRule::kRef);
@@ -184,7 +185,8 @@ TEST(SearchOptionsTest, YamlOverridesAndBadChoices) {
   apply_overrides(root, {"width=4", "selection=uct", "depth_bonus=log", "q_update=vanilla"});
   SearchOptions o;
   read_options(root, o, "test");
-  SearchParams p = make_params(o);
+  EXPECT_NO_THROW(validate(o));
+  const SearchOptions& p = o;
   EXPECT_EQ(p.width, 4);
   EXPECT_EQ(p.selection, Selection::kUct);
   EXPECT_EQ(p.depth_bonus, DepthBonus::kLog);
@@ -207,26 +209,28 @@ TEST(SearchOptionsTest, ValidationNamesTheField) {
   SearchOptions o;
   o.width = 0;
   try {
-    make_params(o, "rl.search");
+    validate(o, "rl.search");
     FAIL() << "expected ConfigError";
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.where(), "rl.search.width");
   }
-  o = SearchOptions{};
-  o.selection = "bfs";  // set in code, bypassing the YAML check
+  // A choice is an enum: an unknown name can only arrive through the config, which names the
+  // field and lists the valid choices.
+  YAML::Node bad(YAML::NodeType::Map);
+  apply_overrides(bad, {"selection=bfs"});
   try {
-    make_params(o);
+    read_options(bad, o, "test");
     FAIL() << "expected ConfigError";
   } catch (const ConfigError& e) {
-    EXPECT_EQ(e.where(), "search.selection");
+    EXPECT_NE(e.problem().find("selection"), std::string::npos) << e.what();
     EXPECT_NE(e.hint().find("frontier"), std::string::npos);
   }
   o = SearchOptions{};
   o.eps_q = 0;
-  EXPECT_THROW(make_params(o), ConfigError);
+  EXPECT_THROW(validate(o), ConfigError);
   o = SearchOptions{};
-  o.top_p = 1.5;
-  EXPECT_THROW(make_params(o), ConfigError);
+  o.sampling.top_p = 1.5;
+  EXPECT_THROW(validate(o), ConfigError);
 }
 
 }  // namespace

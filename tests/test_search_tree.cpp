@@ -189,7 +189,7 @@ TEST(SearchTree, VanillaUpdateVariant) {
   MockPolicy m(strict());
   script_example(m);
   SearchOptions o = small(2, 3, 3);
-  o.q_update = "vanilla";
+  o.q_update = QUpdate::kVanilla;
   SearchResult r = run_search(m, problem(), o, boxed_reward());
   ASSERT_EQ(r.stats.iterations, 4);
   // Root: -1/3, then max(-1/3 + 1/3, 0) = 0, then 0 * -1 >= 0 -> accumulate -1/4.
@@ -203,7 +203,7 @@ TEST(SearchTree, PaperGammaVariant) {
   MockPolicy m(strict());
   script_example(m);
   SearchOptions o = small(2, 3, 3);
-  o.gamma = "paper";
+  o.gamma = GammaRule::kPaper;
   SearchResult r = run_search(m, problem(), o, boxed_reward());
   // iter 1 (l = 2): n1 gets max(1/2, .1) * -1, root max(0, .1) * -1.
   EXPECT_DOUBLE_EQ(r.events[1].backup[1].q, -0.5);
@@ -225,7 +225,7 @@ TEST(SearchTree, VanillaUctRestartsFromTheRootByHand) {
   m.script("1.1.0", {"g", 0.7, false});
   m.script("1.1.1", {"h", 0.6, false});
   SearchOptions o = small(2, 3, 3);
-  o.selection = "uct";
+  o.selection = Selection::kUct;
   SearchResult r = run_search(m, problem(), o, boxed_reward());
   ASSERT_EQ(r.events.size(), 4u);
   // After iter 1: root N = 1 -> ln 1 = 0, so UCT = Q: n1 (-1/3) < n2 (0).
@@ -257,7 +257,7 @@ TEST(SearchTree, FrontierPicksByParentValueEntropyAndDepth) {
     m.script("0.1.1.1", {"\\boxed{0}", 0.5, true});
     SearchOptions o = small(2, 4, 3);
     o.frontier_l2 = l2;
-    o.depth_bonus = bonus;
+    o.depth_bonus = *find_choice(bonus, kDepthBonusChoices);
     return run_search(m, problem(), o, boxed_reward());
   };
   // l2 = 0: n2 (depth 1) and n4 (depth 2) share Q_parent = -1/3; the depth bonus picks n4.
@@ -291,7 +291,7 @@ TEST(SearchTree, ConfidentChoiceUsesWholePathNll) {
     m.script("0.1", {std::string(29, 'y'), 1.0, true});
     m.script("1", {"z", 1.0, false});  // n2, a non-terminal sibling of the ancestor
     SearchOptions o = small(2, 5, 1);
-    o.terminal_choice = rule;
+    o.terminal_choice = *find_choice(rule, kTerminalChoices);
     return run_search(m, problem(), o, boxed_reward());
   };
   SearchResult r = run("confident");
@@ -312,7 +312,7 @@ SearchResult four_terminals(const std::string& rule, int64_t seed) {
   m.script("2", {"\\boxed{1}", 0.2, true});
   m.script("3", {"\\boxed{0}", 0.4, true});
   SearchOptions o = small(4, 4, 1);
-  o.terminal_choice = rule;
+  o.terminal_choice = *find_choice(rule, kTerminalChoices);
   o.seed = seed;
   return run_search(m, problem(), o, boxed_reward());
 }
@@ -362,7 +362,7 @@ TEST(SearchTree, CappedPathsVerifyOption) {
     m.script("0", {"x", 1.0, false});
     m.script("1", {"\\boxed{0}", 1.0, false});
     SearchOptions o = small(2, 1, 1);
-    o.capped_paths = capped;
+    o.capped_paths = *find_choice(capped, kCappedPathsChoices);
     return run_search(m, problem(), o, boxed_reward());
   };
   SearchResult r = run("incomplete");
@@ -491,8 +491,8 @@ TEST(SearchTree, RootOnlyFirstStepAndSamplingPassedToPolicy) {
   o.width = 3;
   o.max_depth = 5;
   o.terminals = 2;
-  o.temperature = 0.7;
-  o.top_p = 0.9;
+  o.sampling.temperature = 0.7;
+  o.sampling.top_p = 0.9;
   SearchResult r = run_search(m, problem(), o, boxed_reward());
   EXPECT_EQ(r.events[0].expanded, 0);
   EXPECT_EQ(r.events[0].children, (std::vector<int32_t>{1, 2, 3}));
@@ -515,7 +515,7 @@ TEST(SearchTree, DeterministicForAFixedSeed) {
   SearchOptions o;
   o.width = 4;
   o.max_depth = 8;
-  o.terminal_choice = "random";
+  o.terminal_choice = TerminalChoice::kRandom;
   auto run = [&](int64_t seed) {
     o.seed = seed;
     MockPolicy m(random_mock_generator({.eos_probability = 0.2}));
@@ -535,8 +535,8 @@ TEST(SearchTree, CorrectPathsNeverGoNegative) {
     o.max_depth = 3 + static_cast<int>(seed % 7);
     o.terminals = 8;
     o.seed = seed;
-    o.selection = seed % 5 == 0 ? "uct" : "frontier";
-    o.gamma = seed % 3 == 0 ? "paper" : "ref";
+    o.selection = seed % 5 == 0 ? Selection::kUct : Selection::kFrontier;
+    o.gamma = seed % 3 == 0 ? GammaRule::kPaper : GammaRule::kRef;
     RandomMockOptions mo;
     mo.eos_probability = 0.15 + 0.05 * static_cast<double>(seed % 5);
     mo.answers = 2 + static_cast<int>(seed % 3);

@@ -357,7 +357,7 @@ TEST(SftEval, CountsEveryResponseOnceAndIsDeterministic) {
   e.difficulties = {1, 3};
   e.n = 5;
   e.samples = 3;
-  e.temperature = 1.0;
+  e.sampling.temperature = 1.0;
   e.max_new_tokens = 8;
   auto a = evaluate_levels(m, *tokenizer, e);
   ASSERT_EQ(a.size(), 2u);

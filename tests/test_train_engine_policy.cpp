@@ -143,9 +143,9 @@ TEST(EnginePolicy, ChunksMatchDirectEngineCalls) {
   const engine::StateId root2 = e2->prefill(ids);
 
   search::ExpandRequest r{roots[0].state, 3, 12, "", 99};
-  auto res = policy.expand({r}, search::Sampling{0.8, 0.9});
+  auto res = policy.expand({r}, SamplingOptions{0.8, 0.9});
   engine::ExtendRequest er{root2, 3, 12, "", 99};
-  auto direct = e2->extend({er}, engine::SamplingParams{0.8, 0, 0.9});
+  auto direct = e2->extend({er}, SamplingOptions{0.8, 0.9, 0});
   ASSERT_EQ(res.size(), 1u);
   ASSERT_EQ(res[0].children.size(), 3u);
   EXPECT_EQ(res[0].prefill_tokens, 0);
@@ -179,7 +179,7 @@ TEST(EnginePolicy, FinishReasonsAndText) {
     auto e = make_engine(w);
     EnginePolicy p(*e, *w.tokenizer);
     auto root = p.begin({prompt})[0];
-    auto res = p.expand({{root.state, 1, 10, "", 1}}, search::Sampling{0.0, 1.0});
+    auto res = p.expand({{root.state, 1, 10, "", 1}}, SamplingOptions{0.0, 1.0});
     greedy = res[0].children[0].tokens;
     EXPECT_EQ(res[0].children[0].finish, search::FinishReason::kLength);
     ASSERT_EQ(greedy.size(), 10u);
@@ -191,7 +191,7 @@ TEST(EnginePolicy, FinishReasonsAndText) {
     auto e = make_engine(w, o);
     EnginePolicy p(*e, *w.tokenizer);
     auto root = p.begin({prompt})[0];
-    auto res = p.expand({{root.state, 1, 10, "", 1}}, search::Sampling{0.0, 1.0});
+    auto res = p.expand({{root.state, 1, 10, "", 1}}, SamplingOptions{0.0, 1.0});
     const search::Chunk& c = res[0].children[0];
     size_t first = std::find(greedy.begin(), greedy.end(), greedy[2]) - greedy.begin();
     EXPECT_EQ(c.finish, search::FinishReason::kEos);
@@ -204,7 +204,7 @@ TEST(EnginePolicy, FinishReasonsAndText) {
     auto e = make_engine(w);
     EnginePolicy p(*e, *w.tokenizer);
     auto root = p.begin({prompt})[0];
-    auto res = p.expand({{root.state, 1, 10, delim, 1}}, search::Sampling{0.0, 1.0});
+    auto res = p.expand({{root.state, 1, 10, delim, 1}}, SamplingOptions{0.0, 1.0});
     const search::Chunk& c = res[0].children[0];
     EXPECT_EQ(c.finish, search::FinishReason::kDelimiter);
     EXPECT_LE(c.tokens.size(), 4u);
@@ -217,7 +217,7 @@ TEST(EnginePolicy, FinishReasonsAndText) {
     auto e = make_engine(w, o);
     EnginePolicy p(*e, *w.tokenizer);
     auto root = p.begin({prompt})[0];
-    auto res = p.expand({{root.state, 2, 10, "", 1}}, search::Sampling{1.0, 1.0});
+    auto res = p.expand({{root.state, 2, 10, "", 1}}, SamplingOptions{1.0, 1.0});
     for (const auto& c : res[0].children) {
       EXPECT_EQ(c.finish, search::FinishReason::kContext);
       EXPECT_EQ(c.tokens.size(), 3u);
@@ -232,7 +232,7 @@ TEST(EnginePolicy, SpecialTokensLeftOutOfText) {
   auto e = make_engine(w);
   EnginePolicy p(*e, *w.tokenizer);
   auto root = p.begin({"<|im_start|>user\nhi<|im_end|>\n"})[0];
-  auto res = p.expand({{root.state, 8, 64, "", 3}}, search::Sampling{1.0, 1.0});
+  auto res = p.expand({{root.state, 8, 64, "", 3}}, SamplingOptions{1.0, 1.0});
   int specials = 0;
   for (const auto& c : res[0].children) {
     const bool eos = c.finish == search::FinishReason::kEos;
@@ -248,7 +248,7 @@ TEST(EnginePolicy, SpecialTokensLeftOutOfText) {
   auto e2 = make_engine(w);
   EnginePolicy p2(*e2, *w.tokenizer, keep);
   auto root2 = p2.begin({"<|im_start|>user\nhi<|im_end|>\n"})[0];
-  auto res2 = p2.expand({{root2.state, 8, 64, "", 3}}, search::Sampling{1.0, 1.0});
+  auto res2 = p2.expand({{root2.state, 8, 64, "", 3}}, SamplingOptions{1.0, 1.0});
   for (size_t i = 0; i < 8; ++i) {
     const auto& c = res2[0].children[i];
     EXPECT_EQ(c.tokens, res[0].children[i].tokens);
@@ -271,9 +271,9 @@ TEST(EnginePolicy, InputErrors) {
   EXPECT_EQ(e->num_states(), 0u);
   EXPECT_THROW(p.begin({"this prompt is longer than sixteen tokens"}), UsageError);
   EXPECT_EQ(e->num_states(), 0u);
-  EnginePolicyOptions bad;
-  bad.top_k = -1;
-  EXPECT_THROW((EnginePolicy{*e, *w.tokenizer, bad}), ConfigError);
+  search::SearchOptions bad;  // expansion top-k travels with the search's sampling options
+  bad.sampling.top_k = -1;
+  EXPECT_THROW(search::validate(bad), ConfigError);
 }
 
 TEST(EnginePolicy, DestructorReleasesHeldStates) {
@@ -282,7 +282,7 @@ TEST(EnginePolicy, DestructorReleasesHeldStates) {
   {
     EnginePolicy p(*e, *w.tokenizer);
     auto root = p.begin({"Q: x\nA: "})[0];
-    p.expand({{root.state, 2, 4, "", 0}}, search::Sampling{});
+    p.expand({{root.state, 2, 4, "", 0}}, SamplingOptions{});
     EXPECT_EQ(e->num_states(), 3u);
   }
   EXPECT_EQ(e->num_states(), 0u);
@@ -361,7 +361,7 @@ TEST(EnginePolicySearch, ForestGivesTheSameTreesAsOneAtATime) {
   search::SearchOptions o = deep_options();
   o.max_depth = 10;
   o.terminals = 4;
-  o.terminal_choice = "paper";
+  o.terminal_choice = search::TerminalChoice::kPaper;
   engine::EngineOptions eo;
   eo.eos_ids = {1, 40, 41, 42, 43, 44, 45};
   std::vector<search::SearchProblem> ps;

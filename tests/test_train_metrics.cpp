@@ -39,7 +39,7 @@ TEST(RolloutMetrics, ByHand) {
                            make(1, 6, -1.0, SampleSource::kSearch, false),
                            make(2, 5, 1.0, SampleSource::kCached, false),
                            make(2, 5, -1.0, SampleSource::kDirect, false)};
-  ds::rl::AdvantageOptions o = ds::rl::advantage_preset("deepsearch");
+  ds::rl::AdvantageOptions o = ds::rl::advantage_preset(ds::rl::Algorithm::kDeepSearch);
   o.overlong.max_length = 8;
   o.overlong.buffer = 4;  // expected 4: lengths 8 -> -1, 6 -> -0.5, 5 -> -0.25
   auto adv = ds::rl::compute_advantages(s, o);

@@ -126,7 +126,7 @@ TEST(TrainConfig, AlgorithmSetsThePresetsAndTheFileOverridesThem) {
   TrainOptions d = load_train_options("", {"algorithm=dapo"});
   EXPECT_TRUE(d.advantage.dynamic_sampling.enable);
   TrainOptions ds = load_train_options("", {});
-  EXPECT_EQ(ds.algorithm, "deepsearch");
+  EXPECT_EQ(ds.algorithm, rl::Algorithm::kDeepSearch);
   EXPECT_FALSE(ds.advantage.std_normalize);
   EXPECT_EQ(ds.advantage.granularity, "node");
   TrainOptions over = load_train_options("", {"algorithm=grpo", "advantage.std_normalize=false"});

@@ -23,11 +23,13 @@ void setup(CLI::App& app) {
                   "per file, named by its stem")
       ->required();
   cmd->add_option("--n", opts->eval.n, "samples per problem")->capture_default_str();
-  cmd->add_option("--temperature", opts->eval.temperature, "sampling temperature (0 = greedy)")
+  cmd->add_option("--temperature", opts->eval.sampling.temperature,
+                  "sampling temperature (0 = greedy)")
       ->capture_default_str();
-  cmd->add_option("--top-p", opts->eval.top_p, "nucleus sampling mass (1 = off)")
+  cmd->add_option("--top-p", opts->eval.sampling.top_p, "nucleus sampling mass (1 = off)")
       ->capture_default_str();
-  cmd->add_option("--top-k", opts->eval.top_k, "top-k sampling (0 = off)")->capture_default_str();
+  cmd->add_option("--top-k", opts->eval.sampling.top_k, "top-k sampling (0 = off)")
+      ->capture_default_str();
   cmd->add_option("--max-new-tokens", opts->eval.max_new_tokens, "maximum tokens per response")
       ->capture_default_str();
   cmd->add_option("--template", opts->prompt_template,

@@ -63,8 +63,16 @@ void setup(CLI::App& app) {
         cmd->add_flag("--all", cli->write_all, "write every problem with a \"kept\" field");
     copies->emplace_back(opt, [cli](FilterCommandOptions& o) { o.write_all = true; });
   }
-  fflag("--temperature", &HardFilterOptions::temperature, "sampling temperature");
-  fflag("--top-p", &HardFilterOptions::top_p, "nucleus sampling mass (1 = off)");
+  auto pflag = [&](const char* name, auto ds::SamplingOptions::*field, const char* doc) {
+    CLI::Option* opt =
+        cmd->add_option(name, cli->filter.sampling.*field, doc)->capture_default_str();
+    copies->emplace_back(opt, [cli, field](FilterCommandOptions& o) {
+      o.filter.sampling.*field = cli->filter.sampling.*field;
+    });
+  };
+  pflag("--temperature", &ds::SamplingOptions::temperature, "sampling temperature");
+  pflag("--top-p", &ds::SamplingOptions::top_p, "nucleus sampling mass (1 = off)");
+  pflag("--top-k", &ds::SamplingOptions::top_k, "keep the k most likely tokens (0 = off)");
   fflag("--max-new-tokens", &HardFilterOptions::max_new_tokens, "maximum tokens per rollout");
   fflag("--template", &HardFilterOptions::prompt_template,
         "prompt template: auto|deepsearch|qwen-math|plain|tiny");

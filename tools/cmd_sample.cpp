@@ -10,6 +10,7 @@
 
 #include "command.h"
 #include "core/errors.h"
+#include "core/sampling.h"
 #include "engine/engine.h"
 #include "engine/stop_rules.h"
 #include "model/checkpoint.h"
@@ -27,7 +28,7 @@ struct SampleArgs {
   int max_new_tokens = 256;
   int n = 1;
   uint64_t seed = 0;
-  ds::engine::SamplingParams sampling;
+  ds::SamplingOptions sampling;
   std::string dtype = "float32";
   std::string device = "cpu";
   bool show_special = false;
@@ -60,7 +61,7 @@ std::string response_text(const ds::tok::Tokenizer& tok, const ds::engine::Sampl
 }
 
 void run(const SampleArgs& a) {
-  ds::engine::validate(a.sampling, "sample");
+  ds::validate(a.sampling, "sample");
   if (a.n < 1)
     throw ds::UsageError("sample", "--n must be at least 1", "ask for 1 or more samples");
   if (a.max_new_tokens < 1)

@@ -57,8 +57,16 @@ void setup(CLI::App& app) {
         "B: stop after this many backed-up terminals");
   sflag("--max-iterations", &ds::search::SearchOptions::max_iterations,
         "expansion budget of the tree");
-  sflag("--temperature", &ds::search::SearchOptions::temperature, "sampling temperature");
-  sflag("--top-p", &ds::search::SearchOptions::top_p, "nucleus sampling mass (1 = off)");
+  auto pflag = [&](const char* name, auto ds::SamplingOptions::*field, const char* doc) {
+    CLI::Option* opt =
+        cmd->add_option(name, cli->search.sampling.*field, doc)->capture_default_str();
+    copies->emplace_back(opt, [cli, field](ModelSearchOptions& o) {
+      o.search.sampling.*field = cli->search.sampling.*field;
+    });
+  };
+  pflag("--temperature", &ds::SamplingOptions::temperature, "sampling temperature of expansions");
+  pflag("--top-p", &ds::SamplingOptions::top_p, "nucleus sampling mass (1 = off)");
+  pflag("--top-k", &ds::SamplingOptions::top_k, "keep the k most likely tokens (0 = off)");
   sflag("--seed", &ds::search::SearchOptions::seed, "base seed of the search");
   flag("--template", &ModelSearchOptions::prompt_template,
        "prompt template: auto|deepsearch|qwen-math|plain|tiny (auto: tiny for character-"

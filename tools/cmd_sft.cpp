@@ -60,10 +60,11 @@ void setup(CLI::App& app) {
                 r.first_loss, r.final_loss, r.tokens_per_second(), r.tokens_per_cpu_second(),
                 r.cpu_seconds);
     if (!r.accuracy.empty()) {
-      std::string title = "held-out " + o.eval.task + " accuracy (" +
-                          (o.eval.temperature == 0 ? std::string("greedy")
-                                                   : "T=" + std::to_string(o.eval.temperature)) +
-                          ")";
+      std::string title =
+          "held-out " + o.eval.task + " accuracy (" +
+          (o.eval.sampling.temperature == 0 ? std::string("greedy")
+                                            : "T=" + std::to_string(o.eval.sampling.temperature)) +
+          ")";
       std::fputs(("\n" + ds::eval::format_level_table(r.accuracy, title)).c_str(), stdout);
     }
   });

@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -13,6 +12,7 @@
 #include "core/fs_util.h"
 #include "core/log.h"
 #include "core/options.h"
+#include "core/timer.h"
 #include "eval/svg_plot.h"
 #include "model/model_loader.h"
 #include "train/trainer.h"
@@ -23,10 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 double overall(const std::vector<eval::LevelAccuracy>& rows) {
   double c = 0, n = 0;
@@ -146,11 +142,11 @@ DemoOptions demo_options() {
   o.eval.difficulties = {1, 2};
   o.eval.n = 60;
   o.eval.samples = 2;
-  o.eval.temperature = 1.0;
+  o.eval.sampling.temperature = 1.0;
   o.eval.max_new_tokens = 160;
   o.eval.seed = o.sft.data.seed;  // the held-out split the warm start never saw
   // DeepSearch on train-split problems of the same levels.
-  o.train = train::train_options_for("deepsearch");
+  o.train = train::train_options_for(rl::Algorithm::kDeepSearch);
   o.train.data.task = "arith";
   o.train.data.difficulties = {1, 2};
   o.train.data.per_level = 200;
@@ -176,7 +172,7 @@ std::string format_before_after(const DemoResult& r, const eval::LevelEvalOption
   std::string s = fmt::format(
       "held-out pass@1 on arithmetic levels {} ({} problems per level, {} sampled responses "
       "each, temperature {:g})\n\n",
-      fmt::join(eval.difficulties, ","), eval.n, eval.samples, eval.temperature);
+      fmt::join(eval.difficulties, ","), eval.n, eval.samples, eval.sampling.temperature);
   s += "| level | before RL | after RL | change |\n|---:|---:|---:|---:|\n";
   for (size_t i = 0; i < r.before.size() && i < r.after.size(); ++i)
     s += fmt::format("| {} | {:.1f}% | {:.1f}% | {:+.1f} |\n", r.before[i].difficulty,
@@ -189,7 +185,7 @@ std::string format_before_after(const DemoResult& r, const eval::LevelEvalOption
 
 DemoResult run_demo(const DemoOptions& options) {
   DemoOptions o = options;
-  const double t0 = now_seconds();
+  const double t0 = monotonic_seconds();
   DemoResult r;
   r.out_dir = o.out_dir;
   const fs::path out(o.out_dir);
@@ -209,32 +205,32 @@ DemoResult run_demo(const DemoOptions& options) {
   fs::create_directories(out);
 
   log_info("demo [1/4] warm start of the tiny model -> {}", model_dir);
-  const double tw = now_seconds();
+  const double tw = monotonic_seconds();
   sft::WarmStart ws = sft::ensure_warm_start(model_dir, o.sft);
   r.warm_start_reused = ws.reused;
-  r.seconds_warm_start = now_seconds() - tw;
+  r.seconds_warm_start = monotonic_seconds() - tw;
 
   log_info("demo [2/4] held-out pass@1 before RL (levels {})", fmt::join(o.eval.difficulties, ","));
-  double te = now_seconds();
+  double te = monotonic_seconds();
   r.before = measure(model_dir, o.eval);
   r.accuracy_before = overall(r.before);
-  r.seconds_eval = now_seconds() - te;
+  r.seconds_eval = monotonic_seconds() - te;
   log_info("demo: pass@1 before RL {:.1f}%", 100 * r.accuracy_before);
 
   log_info("demo [3/4] DeepSearch training -> {}", run_dir);
   fs::remove_all(run_dir);  // the demo's own run: always a fresh one from the warm start
-  const double tt = now_seconds();
+  const double tt = monotonic_seconds();
   train::TrainResult tr = train::start_training(o.train);
-  r.seconds_train = now_seconds() - tt;
+  r.seconds_train = monotonic_seconds() - tt;
   r.train_steps = tr.steps_done;
   r.train_stopped_by_time = tr.stopped_by_time;
 
   log_info("demo [4/4] held-out pass@1 after RL");
-  te = now_seconds();
+  te = monotonic_seconds();
   r.after = measure(tr.last_checkpoint + "/model", o.eval);
   r.accuracy_after = overall(r.after);
-  r.seconds_eval += now_seconds() - te;
-  r.seconds_total = now_seconds() - t0;
+  r.seconds_eval += monotonic_seconds() - te;
+  r.seconds_total = monotonic_seconds() - t0;
 
   // The report.
   std::vector<json> metrics = read_jsonl(run_dir + "/metrics.jsonl");

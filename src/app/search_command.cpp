@@ -12,6 +12,7 @@
 #include "core/errors.h"
 #include "core/fs_util.h"
 #include "core/log.h"
+#include "core/timer.h"
 #include "engine/engine.h"
 #include "eval/prompt_template.h"
 #include "model/checkpoint.h"
@@ -64,15 +65,15 @@ ModelSearchReport run_model_search(const ModelSearchOptions& o) {
   if (o.problem.empty())
     throw ConfigError("problem", "no problem text given", "pass --problem \"TEXT\"");
   if (o.answer.empty()) throw ConfigError("answer", "no gold answer given", "pass --answer GOLD");
-  search::make_params(o.search);  // ConfigError naming the invalid search field
+  search::validate(o.search);  // ConfigError naming the invalid search field
   engine::validate(o.engine);
   if (o.prompt_template != "auto") eval::check_prompt_template(o.prompt_template);
   ModelSearchReport report;
   search::RewardFn reward = make_reward(o, report.reward);
 
-  const double t0 = search::monotonic_seconds();
+  const double t0 = monotonic_seconds();
   model::LoadedModel m = load(o);
-  report.load_seconds = search::monotonic_seconds() - t0;
+  report.load_seconds = monotonic_seconds() - t0;
   report.model = o.model;
   report.prompt_template = eval::resolve_prompt_template(o.prompt_template, m.tokenizer->kind());
 

@@ -14,12 +14,21 @@
 // and bad-choice errors that name the field and list the valid keys), writing the effective config
 // back as YAML, and a documented listing. Hydra-style `a.b.c=value` overrides are merged into the
 // YAML tree before it is read. Supported field types: bool, int, int64_t, double, float,
-// std::string, std::vector<int|double|std::string>, and nested structs with a visit() method.
+// std::string, std::vector<int|double|std::string>, nested structs with a visit() method, and
+// enums read and written by name through a table of Choice<E> (v.choice(...)):
+//
+//   enum class Selection { kFrontier, kUct };
+//   inline constexpr std::array<Choice<Selection>, 2> kSelectionChoices{
+//       {{"frontier", Selection::kFrontier}, {"uct", Selection::kUct}}};
+//   ... v.choice("selection", selection, kSelectionChoices, "next-node rule");
+//
+// so a choice is resolved once when the config is read and code compares enums, never strings.
 // Thread-safety: pure functions over values.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
 
+#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <set>
@@ -31,6 +40,38 @@
 #include "core/errors.h"
 
 namespace ds {
+
+// One allowed value of an enum option: its name in YAML / on the command line and its value.
+template <class E>
+struct Choice {
+  const char* name;
+  E value;
+};
+
+// The name of `value` in `table` (a bug when it is missing: every enumerator must be listed).
+template <class E, size_t N>
+const char* choice_name(E value, const std::array<Choice<E>, N>& table) {
+  for (const auto& c : table)
+    if (c.value == value) return c.name;
+  DS_CHECK(false, "an enum value is missing from its choice table");
+  return "";
+}
+
+// The value named `name` in `table`, or nullptr.
+template <class E, size_t N>
+const E* find_choice(const std::string& name, const std::array<Choice<E>, N>& table) {
+  for (const auto& c : table)
+    if (name == c.name) return &c.value;
+  return nullptr;
+}
+
+// "a, b, c": the names of `table`, for error hints and option listings.
+template <class E, size_t N>
+std::string choice_list(const std::array<Choice<E>, N>& table, const char* sep = ", ") {
+  std::string out;
+  for (const auto& c : table) out += (out.empty() ? "" : sep) + std::string(c.name);
+  return out;
+}
 
 namespace options_detail {
 struct ProbeVisitor {};
@@ -137,6 +178,21 @@ class Reader {
                       "use one of: " + join(list, ", "));
   }
 
+  template <class E, size_t N>
+  void choice(const char* name, E& field, const std::array<Choice<E>, N>& table, const char* doc) {
+    std::string text = choice_name(field, table);
+    (*this)(name, text, doc);
+    if (const E* e = find_choice(text, table)) {
+      field = *e;
+      return;
+    }
+    std::string path = prefix_.empty() ? std::string(name) : prefix_ + "." + name;
+    YAML::Node child = node_ && node_.IsMap() ? node_[name] : YAML::Node();
+    throw ConfigError(child ? describe_origin(child, source_) : source_,
+                      "field '" + path + "' = '" + text + "' is not a valid choice",
+                      "use one of: " + choice_list(table));
+  }
+
   // Unknown keys are errors that list the valid ones.
   void finish() const;
 
@@ -169,6 +225,11 @@ class Writer {
   void one_of(const char* name, std::string& field, std::initializer_list<const char*>, const char* doc) {
     (*this)(name, field, doc);
   }
+  template <class E, size_t N>
+  void choice(const char* name, E& field, const std::array<Choice<E>, N>& table, const char* doc) {
+    std::string text = choice_name(field, table);
+    (*this)(name, text, doc);
+  }
 
  private:
   YAML::Node& out_;
@@ -199,6 +260,12 @@ class Describer {
     std::vector<std::string> list(choices.begin(), choices.end());
     std::string d = std::string(doc) + " {" + join(list, "|") + "}";
     (*this)(name, field, d.c_str());
+  }
+  template <class E, size_t N>
+  void choice(const char* name, E& field, const std::array<Choice<E>, N>& table, const char* doc) {
+    std::string text = choice_name(field, table);
+    std::string d = std::string(doc) + " {" + choice_list(table, "|") + "}";
+    (*this)(name, text, d.c_str());
   }
 
  private:

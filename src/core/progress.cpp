@@ -1,16 +1,18 @@
 // Progress display (see progress.h).
 #include "core/progress.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
-#include <fmt/format.h>
+
+#include "core/timer.h"
 
 namespace ds {
 
 Progress::Progress(std::string label, size_t total, double interval_seconds)
     : label_(std::move(label)), total_(total), interval_(interval_seconds), tty_(::isatty(2) == 1) {
-  start_ = last_draw_ = std::chrono::steady_clock::now();
+  start_ = last_draw_ = monotonic_seconds();
 }
 
 Progress::~Progress() {
@@ -22,8 +24,8 @@ void Progress::set_status(const std::string& status) { status_ = status; }
 void Progress::advance(size_t n, const std::string& status) {
   done_ += n;
   if (!status.empty()) status_ = status;
-  auto now = std::chrono::steady_clock::now();
-  double since = std::chrono::duration<double>(now - last_draw_).count();
+  const double now = monotonic_seconds();
+  const double since = now - last_draw_;
   if (tty_ ? since >= 0.1 : since >= interval_) draw(false);
 }
 
@@ -42,9 +44,9 @@ static std::string format_duration(double s) {
 }
 
 void Progress::draw(bool final_line) {
-  auto now = std::chrono::steady_clock::now();
+  const double now = monotonic_seconds();
   last_draw_ = now;
-  double elapsed = std::chrono::duration<double>(now - start_).count();
+  const double elapsed = now - start_;
   double rate = elapsed > 0 ? done_ / elapsed : 0.0;
   std::string line;
   if (total_ > 0) {

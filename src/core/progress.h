@@ -4,7 +4,6 @@
 // Thread-safety: one Progress per loop, used from one thread.
 #pragma once
 
-#include <chrono>
 #include <string>
 
 namespace ds {
@@ -28,7 +27,7 @@ class Progress {
   size_t total_, done_ = 0;
   double interval_;
   bool tty_, finished_ = false;
-  std::chrono::steady_clock::time_point start_, last_draw_;
+  double start_ = 0.0, last_draw_ = 0.0;  // monotonic_seconds()
 };
 
 }  // namespace ds

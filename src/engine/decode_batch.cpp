@@ -17,7 +17,7 @@ torch::Tensor tensor_i64(const std::vector<int64_t>& v, const torch::Device& dev
 
 class BatchDecoder {
  public:
-  BatchDecoder(const DecodeContext& ctx, const SamplingParams& params, bool keep_kv)
+  BatchDecoder(const DecodeContext& ctx, const SamplingOptions& params, bool keep_kv)
       : ctx_(ctx), params_(params), keep_kv_(keep_kv) {}
 
   void run(const std::vector<DecodeRow*>& queue) {
@@ -238,7 +238,7 @@ class BatchDecoder {
   }
 
   const DecodeContext& ctx_;
-  const SamplingParams& params_;
+  const SamplingOptions& params_;
   const bool keep_kv_;
   torch::Tensor cache_;            // (L, 2, S, H, cap, D)
   torch::Tensor valid_;            // (S, cap) bool, undefined when no slot has padding
@@ -256,7 +256,7 @@ class BatchDecoder {
 }  // namespace
 
 void decode_rows(const DecodeContext& ctx, const std::vector<DecodeRow*>& queue,
-                 const SamplingParams& params, bool keep_kv) {
+                 const SamplingOptions& params, bool keep_kv) {
   DS_CHECK(ctx.max_batch >= 1, "decode batch size must be positive");
   BatchDecoder(ctx, params, keep_kv).run(queue);
 }

@@ -71,6 +71,6 @@ struct DecodeContext {
 // until it finishes, at most ctx.max_batch rows per forward, in queue order. With keep_kv, each
 // finished row's own K/V is left in row.kv.
 void decode_rows(const DecodeContext& ctx, const std::vector<DecodeRow*>& queue,
-                 const SamplingParams& params, bool keep_kv);
+                 const SamplingOptions& params, bool keep_kv);
 
 }  // namespace ds::engine

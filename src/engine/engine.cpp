@@ -7,12 +7,12 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <map>
 #include <string>
 
 #include "core/errors.h"
 #include "core/rng.h"
+#include "core/timer.h"
 #include "engine/decode_batch.h"
 #include "engine/kv_store.h"
 #include "engine/sampling.h"
@@ -75,12 +75,9 @@ struct Engine::Impl {
 
   template <class F>
   auto timed(F&& f) {
-    auto t0 = std::chrono::steady_clock::now();
-    auto out = f();
-    counters.forward_seconds +=
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     ++counters.forward_calls;
-    return out;
+    ScopedTimer timer(counters.forward_seconds);
+    return f();
   }
 
   // K/V of `tokens` at positions [begin, begin + n) given the K/V of positions [0, begin) as
@@ -153,7 +150,7 @@ struct Engine::Impl {
   }
 
   std::vector<ExtendResult> run_extend(const std::vector<ExtendRequest>& requests,
-                                       const SamplingParams& params, bool keep_states) {
+                                       const SamplingOptions& params, bool keep_states) {
     validate(params);
     for (size_t i = 0; i < requests.size(); ++i) {
       const auto& r = requests[i];
@@ -310,13 +307,13 @@ StateId Engine::prefill(const std::vector<int32_t>& prompt) {
 }
 
 std::vector<ExtendResult> Engine::extend(const std::vector<ExtendRequest>& requests,
-                                         const SamplingParams& params) {
+                                         const SamplingOptions& params) {
   torch::InferenceMode guard;
   return impl_->run_extend(requests, params, /*keep_states=*/true);
 }
 
 std::vector<std::vector<Sample>> Engine::generate(const std::vector<GenerateRequest>& requests,
-                                                  const SamplingParams& params) {
+                                                  const SamplingOptions& params) {
   torch::InferenceMode guard;
   validate(params);
   // Identical prompts share one root (one prefill).

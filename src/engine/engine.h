@@ -66,13 +66,13 @@ class Engine {
   // the caller owns (release it when done). Parents whose K/V was evicted are recomputed first.
   // Throws UsageError for an unknown parent, num_children < 0 or max_new_tokens < 1.
   std::vector<ExtendResult> extend(const std::vector<ExtendRequest>& requests,
-                                   const SamplingParams& params);
+                                   const SamplingOptions& params);
 
   // Full responses: prefill (identical prompts share one root) + extend, then releases every
   // state it made (Sample::state is kNoState). Sample i of a request draws from
   // Rng::derive(request.seed, i).
   std::vector<std::vector<Sample>> generate(const std::vector<GenerateRequest>& requests,
-                                            const SamplingParams& params);
+                                            const SamplingOptions& params);
 
   // State handles.
   void release(StateId state);

@@ -113,7 +113,7 @@ ModelStats model_stats(const torch::Tensor& logits, const torch::Tensor& ids) {
   return s;
 }
 
-StepSample sample_step(const torch::Tensor& logits, const SamplingParams& params,
+StepSample sample_step(const torch::Tensor& logits, const SamplingOptions& params,
                        const torch::Tensor& uniforms) {
   if (params.temperature == 0.0) {
     Drawn d = greedy(logits);

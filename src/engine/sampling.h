@@ -65,7 +65,7 @@ struct StepSample {
   torch::Tensor entropy;          // (B) float32
 };
 // logits (B, V) float32; uniforms (B) float64 (ignored when greedy; may be undefined then).
-StepSample sample_step(const torch::Tensor& logits, const SamplingParams& params,
+StepSample sample_step(const torch::Tensor& logits, const SamplingOptions& params,
                        const torch::Tensor& uniforms);
 
 // Draws one uniform from each generator (rngs[i] for row i) as a (B) float64 tensor on `device`.

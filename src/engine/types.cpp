@@ -1,4 +1,4 @@
-// Engine vocabulary helpers: finish-reason names, option validation, chunk statistics.
+// Engine vocabulary helpers: option validation, chunk statistics.
 #include "engine/types.h"
 
 #include <cmath>
@@ -7,38 +7,11 @@
 
 namespace ds::engine {
 
-const char* finish_reason_name(FinishReason reason) {
-  switch (reason) {
-    case FinishReason::kEos:
-      return "eos";
-    case FinishReason::kLength:
-      return "length";
-    case FinishReason::kDelimiter:
-      return "delimiter";
-    case FinishReason::kContext:
-      return "context";
-  }
-  return "?";
-}
-
 double Sample::mean_nll() const {
   if (model_logprobs.empty()) return 0.0;
   double sum = 0.0;
   for (float lp : model_logprobs) sum -= lp;
   return sum / static_cast<double>(model_logprobs.size());
-}
-
-void validate(const SamplingParams& p, const std::string& where) {
-  if (!(p.temperature >= 0.0) || !std::isfinite(p.temperature))
-    throw ConfigError(
-        where, "temperature = " + std::to_string(p.temperature) + " is invalid",
-        "use 0 for greedy decoding or a positive value (1 = the model's distribution)");
-  if (p.top_k < 0)
-    throw ConfigError(where, "top_k = " + std::to_string(p.top_k) + " is negative",
-                      "use 0 to disable top-k or a positive count");
-  if (!(p.top_p > 0.0 && p.top_p <= 1.0))
-    throw ConfigError(where, "top_p = " + std::to_string(p.top_p) + " is outside (0, 1]",
-                      "use 1 to disable nucleus sampling, or a mass such as 0.95");
 }
 
 void validate(const EngineOptions& o, const std::string& where) {

@@ -1,6 +1,7 @@
 // Owns the vocabulary of the generation engine that callers see (no torch here, so the search,
-// the evaluator and the trainer can include it cheaply): state handles, finish reasons, the
-// sampling and engine options structs, extend/generate requests, per-child results and counters.
+// the evaluator and the trainer can include it cheaply): state handles, finish reasons, the engine
+// options struct, extend/generate requests, per-child results and counters. How tokens are drawn
+// is ds::SamplingOptions (core/sampling.h).
 // Thread-safety: plain values.
 #pragma once
 
@@ -8,38 +9,18 @@
 #include <string>
 #include <vector>
 
+#include "core/finish_reason.h"
+#include "core/sampling.h"
+
 namespace ds::engine {
 
 // Handle of a sequence state in the engine's tree-structured KV store (see engine.h).
 using StateId = uint32_t;
 inline constexpr StateId kNoState = 0xFFFFFFFFu;
 
-// Why a child's chunk ended. Precedence when several hold for the same token:
-// eos > context > delimiter > length.
-enum class FinishReason : uint8_t {
-  kEos,        // sampled an end-of-sequence id (the EOS token is included in the chunk)
-  kLength,     // reached the request's max_new_tokens
-  kDelimiter,  // the chunk's text contains the request's stop delimiter
-  kContext,    // the whole sequence reached the engine's context limit (cannot be extended)
-};
-// "eos" | "length" | "delimiter" | "context".
-const char* finish_reason_name(FinishReason reason);
-
-// How the next token is drawn. The same parameters apply to every sequence of one call.
-struct SamplingParams {
-  double temperature = 1.0;  // 0 = greedy (argmax)
-  int top_k = 0;             // keep the k most likely tokens (0 = off)
-  double top_p = 1.0;        // keep the smallest set whose mass reaches p (1 = off)
-
-  template <class V>
-  void visit(V& v) {
-    v("temperature", temperature, "softmax temperature; 0 = greedy (argmax)");
-    v("top_k", top_k, "keep only the k most likely tokens (0 = off)");
-    v("top_p", top_p, "nucleus: keep the smallest set of tokens whose mass reaches p (1 = off)");
-  }
-};
-// Throws ConfigError naming the field when a value is out of range (`where` prefixes the field).
-void validate(const SamplingParams& params, const std::string& where = "sampling");
+// Why a child's chunk ended (core/finish_reason.h; the search's policy uses the same enum).
+using ds::finish_reason_name;
+using ds::FinishReason;
 
 struct EngineOptions {
   int64_t kv_budget_bytes = int64_t{2} << 30;  // stored K/V of the tree (batch workspace excluded)

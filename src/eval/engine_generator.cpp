@@ -37,10 +37,6 @@ const std::vector<int32_t>& EngineGenerator::encode(const std::string& prompt) {
 
 std::vector<std::vector<GeneratedText>> EngineGenerator::generate(
     const std::vector<GenerationRequest>& requests, const SamplingSpec& spec) {
-  engine::SamplingParams params;
-  params.temperature = spec.temperature;
-  params.top_p = spec.top_p;
-  params.top_k = spec.top_k;
   const int64_t max_context = engine_.max_context();
 
   // One engine request per sample: sample 0 of a request draws from Rng::derive(seed, 0), so the
@@ -62,7 +58,8 @@ std::vector<std::vector<GeneratedText>> EngineGenerator::generate(
       engine_requests.push_back(std::move(g));
     }
   }
-  std::vector<std::vector<engine::Sample>> samples = engine_.generate(engine_requests, params);
+  std::vector<std::vector<engine::Sample>> samples =
+      engine_.generate(engine_requests, spec.sampling);
   DS_CHECK(samples.size() == engine_requests.size(), "engine returned a wrong number of requests");
 
   std::vector<std::vector<GeneratedText>> out(requests.size());

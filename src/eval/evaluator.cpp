@@ -11,6 +11,7 @@
 #include "core/fs_util.h"
 #include "core/log.h"
 #include "core/progress.h"
+#include "core/timer.h"
 #include "eval/responses.h"
 
 namespace ds::eval {
@@ -22,13 +23,7 @@ void EvalOptions::validate() const {
     return ConfigError(field, problem, hint);
   };
   if (n < 1) throw bad("n", fmt::format("must be >= 1, got {}", n), "use e.g. --n 32");
-  if (!(temperature >= 0) || !std::isfinite(temperature))
-    throw bad("temperature", fmt::format("must be >= 0, got {}", temperature),
-              "use 0 for greedy decoding or e.g. 0.6");
-  if (!(top_p > 0 && top_p <= 1))
-    throw bad("top_p", fmt::format("must be in (0, 1], got {}", top_p), "use 1 to turn it off");
-  if (top_k < 0)
-    throw bad("top_k", fmt::format("must be >= 0, got {}", top_k), "use 0 to turn it off");
+  ds::validate(sampling, "eval");
   if (max_new_tokens < 1)
     throw bad("max_new_tokens", fmt::format("must be >= 1, got {}", max_new_tokens),
               "use e.g. --max-new-tokens 1024");
@@ -47,9 +42,9 @@ struct WorkItem {
 // Settings a saved response depends on; a resumed run must use the same ones.
 json run_identity(const EvalOptions& o, const json& identity) {
   json id = identity.is_object() ? identity : json::object();
-  id["temperature"] = o.temperature;
-  id["top_p"] = o.top_p;
-  id["top_k"] = o.top_k;
+  id["temperature"] = o.sampling.temperature;
+  id["top_p"] = o.sampling.top_p;
+  id["top_k"] = o.sampling.top_k;
   id["max_new_tokens"] = o.max_new_tokens;
   id["seed"] = o.seed;
   return id;
@@ -109,7 +104,7 @@ EvalReport run_eval(const std::vector<Benchmark>& benchmarks, ResponseGenerator&
     log_info("resuming: {} samples already in {}, {} to generate", report.stats.samples_resumed,
              responses_path, pending.size());
 
-  const SamplingSpec spec = options.sampling();
+  const SamplingSpec spec = options.spec();
   Progress progress("eval", pending.size(), options.progress_interval);
   for (size_t start = 0; start < pending.size(); start += options.batch_size) {
     size_t end = std::min(pending.size(), start + static_cast<size_t>(options.batch_size));
@@ -130,10 +125,11 @@ EvalReport run_eval(const std::vector<Benchmark>& benchmarks, ResponseGenerator&
           sample_seed(static_cast<uint64_t>(options.seed), bench.name, prob.id, w.sample));
       owners.back().push_back(&w);
     }
-    auto t0 = std::chrono::steady_clock::now();
-    auto outputs = generator.generate(requests, spec);
-    report.stats.seconds +=
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::vector<std::vector<GeneratedText>> outputs;
+    {
+      ScopedTimer timer(report.stats.seconds);
+      outputs = generator.generate(requests, spec);
+    }
     DS_CHECK(outputs.size() == requests.size(), "generator returned a wrong number of requests");
     for (size_t r = 0; r < requests.size(); ++r) {
       DS_CHECK(outputs[r].size() == requests[r].seeds.size(),

@@ -19,9 +19,7 @@ namespace ds::eval {
 
 struct EvalOptions {
   int n = 32;                     // samples per problem (paper: 32)
-  double temperature = 0.6;       // paper: 0.6
-  double top_p = 0.95;            // paper: 0.95
-  int top_k = 0;                  // 0 = off
+  SamplingOptions sampling{.temperature = 0.6, .top_p = 0.95};  // the paper's: T 0.6, top-p 0.95
   int max_new_tokens = 1024;      // response length cap
   int batch_size = 64;            // sequences per generator call
   int64_t seed = 0;               // base of the per-sample seeds
@@ -31,16 +29,14 @@ struct EvalOptions {
   template <class V>
   void visit(V& v) {
     v("n", n, "samples per problem");
-    v("temperature", temperature, "sampling temperature (0 = greedy)");
-    v("top_p", top_p, "nucleus sampling mass (1 = off)");
-    v("top_k", top_k, "top-k sampling (0 = off)");
+    sampling.visit(v);  // temperature, top_p, top_k
     v("max_new_tokens", max_new_tokens, "maximum tokens per response");
     v("batch_size", batch_size, "sequences generated per batch");
     v("seed", seed, "base seed; each sample's seed derives from (seed, benchmark, id, sample)");
     v("out_dir", out_dir, "output directory (results.json, responses.jsonl); empty = in memory");
     v("progress_interval", progress_interval, "seconds between progress lines off a terminal");
   }
-  SamplingSpec sampling() const { return {temperature, top_p, top_k, max_new_tokens}; }
+  SamplingSpec spec() const { return {sampling, max_new_tokens}; }
   // Throws ConfigError naming the field for out-of-range values.
   void validate() const;
 };

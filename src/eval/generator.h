@@ -9,14 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "core/sampling.h"
 #include "eval/problems.h"
 
 namespace ds::eval {
 
+// How the responses of one generate() call are drawn: the sampling chain and the length cap.
 struct SamplingSpec {
-  double temperature = 0.6;  // 0 = greedy
-  double top_p = 0.95;       // nucleus mass kept (1 = off)
-  int top_k = 0;             // 0 = off
+  SamplingOptions sampling{.temperature = 0.6, .top_p = 0.95};  // the paper's evaluation sampling
   int max_new_tokens = 1024;
 };
 

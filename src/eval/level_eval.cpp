@@ -35,7 +35,7 @@ void validate(const LevelEvalOptions& o, const std::string& where) {
           fmt::format("level {} is outside 1..{} of task '{}'", d, task.max_difficulty(), o.task),
           fmt::format("use levels between 1 and {}", task.max_difficulty()));
   if (o.samples < 1) bad("samples", "must be >= 1", "use 1 for greedy decoding");
-  if (!(o.temperature >= 0.0)) bad("temperature", "must be >= 0", "use 0 (greedy) or e.g. 1.0");
+  ds::validate(o.sampling, where);
   if (o.max_new_tokens < 1) bad("max_new_tokens", "must be >= 1", "use e.g. 160");
   if (o.batch_size < 1) bad("batch_size", "must be >= 1", "use e.g. 64");
   if (o.show < 0) bad("show", "must be >= 0", "use 0, or e.g. 3 to keep a few responses");
@@ -51,8 +51,7 @@ std::vector<LevelAccuracy> evaluate_levels(const model::Transformer& model,
   engine::EngineOptions eo;
   eo.max_batch_size = options.batch_size;
   engine::Engine engine(model, tokenizer, eo);
-  engine::SamplingParams sp;
-  sp.temperature = options.temperature;
+  const SamplingOptions& sp = options.sampling;
   const int32_t eos = tokenizer.eos_id();
 
   for (int d : options.difficulties) {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "core/sampling.h"
+
 namespace ds::tok {
 class Tokenizer;
 }
@@ -24,7 +26,7 @@ struct LevelEvalOptions {
   std::vector<int> difficulties = {1, 2, 3, 4, 5};
   int n = 100;               // held-out problems per difficulty (0 = no evaluation)
   int samples = 1;           // responses per problem
-  double temperature = 0.0;  // 0 = greedy
+  SamplingOptions sampling{.temperature = 0.0};  // greedy by default
   int max_new_tokens = 160;  // response length cap
   int64_t seed = 1;          // held-out split seed (the corpus seed keeps them out of training)
   int64_t sample_seed = 0;   // base seed of the sampled responses
@@ -37,7 +39,7 @@ struct LevelEvalOptions {
     v("difficulties", difficulties, "difficulty levels to measure");
     v("n", n, "held-out problems per difficulty (0 = skip the evaluation)");
     v("samples", samples, "responses per problem");
-    v("temperature", temperature, "sampling temperature (0 = greedy)");
+    sampling.visit(v);  // temperature (0 = greedy), top_p, top_k
     v("max_new_tokens", max_new_tokens, "maximum tokens per response");
     v("seed", seed, "held-out split seed (use the corpus seed so no problem was trained on)");
     v("sample_seed", sample_seed, "base seed of the sampled responses");

@@ -9,31 +9,29 @@
 
 namespace ds::rl {
 
-AdvantageOptions advantage_preset(const std::string& algorithm) {
+AdvantageOptions advantage_preset(Algorithm algorithm) {
   AdvantageOptions o;
-  if (algorithm == "deepsearch") {
+  if (algorithm == Algorithm::kDeepSearch) {
     o.granularity = "node";
     o.std_normalize = false;
     o.unbiased_std = false;
     o.overlong.enable = true;
-  } else if (algorithm == "grpo") {
+  } else if (algorithm == Algorithm::kGrpo) {
     o.granularity = "outcome";
     o.std_normalize = true;
     o.unbiased_std = true;
     o.overlong.enable = false;
-  } else if (algorithm == "drgrpo") {
+  } else if (algorithm == Algorithm::kDrGrpo) {
     o.granularity = "outcome";
     o.std_normalize = false;
     o.overlong.enable = false;
-  } else if (algorithm == "dapo") {
+  } else {
+    DS_CHECK(algorithm == Algorithm::kDapo, "advantage_preset: an algorithm without a preset");
     o.granularity = "outcome";
     o.std_normalize = true;
     o.unbiased_std = true;
     o.overlong.enable = true;
     o.dynamic_sampling.enable = true;
-  } else {
-    throw ConfigError("algorithm", "unknown algorithm '" + algorithm + "'",
-                      "use one of: deepsearch, grpo, drgrpo, dapo");
   }
   return o;
 }

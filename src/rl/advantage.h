@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "rl/algorithm.h"
 #include "rl/sample.h"
 
 namespace ds::rl {
@@ -92,8 +93,8 @@ struct AdvantageOptions {
   }
 };
 
-// The options of `algorithm` (deepsearch | grpo | drgrpo | dapo); throws ConfigError otherwise.
-AdvantageOptions advantage_preset(const std::string& algorithm);
+// The advantage options of `algorithm`.
+AdvantageOptions advantage_preset(Algorithm algorithm);
 
 // Throws ConfigError naming the field (prefix "advantage.") for invalid values, including an
 // enabled overlong penalty without a max_length.

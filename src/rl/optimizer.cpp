@@ -28,8 +28,7 @@ double learning_rate_at(int64_t step, const OptimizerOptions& o) {
   DS_CHECK(step >= 0, "negative step");
   if (step < o.warmup_steps)
     return o.lr * static_cast<double>(step + 1) / static_cast<double>(o.warmup_steps);
-  if (o.schedule == "constant") return o.lr;
-  DS_CHECK(o.schedule == "cosine", "unknown schedule " + o.schedule);
+  if (o.schedule == LrSchedule::kConstant) return o.lr;
   const int64_t span = std::max<int64_t>(1, o.total_steps - o.warmup_steps);
   const double progress = std::clamp(static_cast<double>(step - o.warmup_steps) / span, 0.0, 1.0);
   const double floor = o.min_lr_ratio * o.lr;
@@ -38,13 +37,18 @@ double learning_rate_at(int64_t step, const OptimizerOptions& o) {
 
 std::unique_ptr<torch::optim::AdamW> make_adamw(TrainablePolicy& policy,
                                                 const OptimizerOptions& o) {
+  return make_adamw(policy.named_parameters(), o);
+}
+
+std::unique_ptr<torch::optim::AdamW> make_adamw(const NamedTensors& params,
+                                                const OptimizerOptions& o) {
   validate(o);
   auto defaults = torch::optim::AdamWOptions(o.lr)
                       .betas(std::make_tuple(o.beta1, o.beta2))
                       .eps(o.eps)
                       .weight_decay(o.weight_decay);
   std::vector<torch::Tensor> decay, no_decay;
-  for (auto& [name, p] : policy.named_parameters()) {
+  for (const auto& [name, p] : params) {
     if (!p.requires_grad()) continue;
     (o.decay_1d || p.dim() >= 2 ? decay : no_decay).push_back(p);
   }

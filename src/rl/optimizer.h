@@ -7,13 +7,22 @@
 
 #include <torch/torch.h>
 
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 
+#include "core/options.h"
 #include "rl/trainable_policy.h"
 
 namespace ds::rl {
 
+enum class LrSchedule : uint8_t { kConstant, kCosine };
+inline constexpr std::array<Choice<LrSchedule>, 2> kLrScheduleChoices{
+    {{"constant", LrSchedule::kConstant}, {"cosine", LrSchedule::kCosine}}};
+
+// AdamW and the learning-rate schedule: the one optimizer description of RL training (`optim:` of
+// a train config) and of the supervised warm start (SftOptions sets its own defaults).
 struct OptimizerOptions {
   double lr = 1e-6;
   double beta1 = 0.9;
@@ -23,7 +32,7 @@ struct OptimizerOptions {
   bool decay_1d = true;
   double grad_clip = 1.0;
   int warmup_steps = 10;
-  std::string schedule = "constant";
+  LrSchedule schedule = LrSchedule::kConstant;
   int total_steps = 0;
   double min_lr_ratio = 0.0;
 
@@ -37,7 +46,7 @@ struct OptimizerOptions {
     v("decay_1d", decay_1d, "also decay 1-D tensors (norm weights, biases), as veRL does");
     v("grad_clip", grad_clip, "clip the global gradient L2 norm to this; 0 = no clipping");
     v("warmup_steps", warmup_steps, "linear warmup over this many training steps");
-    v.one_of("schedule", schedule, {"constant", "cosine"}, "learning-rate shape after warmup");
+    v.choice("schedule", schedule, kLrScheduleChoices, "learning-rate shape after warmup");
     v("total_steps", total_steps, "steps of the cosine schedule; 0 = the run's training steps");
     v("min_lr_ratio", min_lr_ratio, "cosine floor as a fraction of lr");
   }
@@ -51,7 +60,11 @@ void validate(const OptimizerOptions& options);
 // reached at total_steps.
 double learning_rate_at(int64_t step, const OptimizerOptions& options);
 
-// AdamW over the policy's parameters (one group, or two when decay_1d is false).
+// AdamW over `params` (one group, or two when decay_1d is false: 1-D tensors without decay).
+// Parameters that do not require a gradient are left out.
+std::unique_ptr<torch::optim::AdamW> make_adamw(const NamedTensors& params,
+                                                const OptimizerOptions& options);
+// The same over the policy's parameters.
 std::unique_ptr<torch::optim::AdamW> make_adamw(TrainablePolicy& policy,
                                                 const OptimizerOptions& options);
 

@@ -8,20 +8,18 @@
 
 namespace ds::rl {
 
-PolicyLossOptions policy_loss_preset(const std::string& algorithm) {
+PolicyLossOptions policy_loss_preset(Algorithm algorithm) {
   PolicyLossOptions o;
-  if (algorithm == "deepsearch" || algorithm == "dapo") {
+  if (algorithm == Algorithm::kDeepSearch || algorithm == Algorithm::kDapo) {
     o.clip_high = 0.28;
     o.aggregation = "token_mean";
-  } else if (algorithm == "grpo") {
+  } else if (algorithm == Algorithm::kGrpo) {
     o.clip_high = 0.2;
     o.aggregation = "seq_mean_token_mean";
-  } else if (algorithm == "drgrpo") {
+  } else {
+    DS_CHECK(algorithm == Algorithm::kDrGrpo, "policy_loss_preset: an algorithm without a preset");
     o.clip_high = 0.2;
     o.aggregation = "seq_mean_token_sum_norm";
-  } else {
-    throw ConfigError("algorithm", "unknown algorithm '" + algorithm + "'",
-                      "use one of: deepsearch, grpo, drgrpo, dapo");
   }
   return o;
 }

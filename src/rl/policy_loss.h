@@ -20,6 +20,8 @@
 #include <map>
 #include <string>
 
+#include "rl/algorithm.h"
+
 namespace ds::rl {
 
 struct PolicyLossOptions {
@@ -51,8 +53,8 @@ struct PolicyLossOptions {
   }
 };
 
-// The loss options of `algorithm` (deepsearch | grpo | drgrpo | dapo); throws ConfigError.
-PolicyLossOptions policy_loss_preset(const std::string& algorithm);
+// The loss options of `algorithm`.
+PolicyLossOptions policy_loss_preset(Algorithm algorithm);
 
 // Throws ConfigError naming the field (prefix "loss.").
 void validate(const PolicyLossOptions& options);

@@ -23,6 +23,10 @@ struct JsonWriter {
               const char*) {
     out[name] = field;
   }
+  template <class E, size_t N>
+  void choice(const char* name, E& field, const std::array<Choice<E>, N>& table, const char*) {
+    out[name] = choice_name(field, table);
+  }
 };
 
 json id_or_null(int32_t id) {

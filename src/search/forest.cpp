@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/errors.h"
+#include "core/timer.h"
 #include "search/tree_search.h"
 
 namespace ds::search {
@@ -12,7 +13,7 @@ namespace ds::search {
 Forest::Forest(Policy& policy, const SearchOptions& options, RewardFn reward,
                ForestOptions forest_options)
     : policy_(policy),
-      params_(make_params(options)),
+      params_((validate(options), options)),
       reward_(std::move(reward)),
       forest_options_(forest_options) {
   if (forest_options_.max_trees < 0)
@@ -29,7 +30,6 @@ std::vector<SearchResult> Forest::run(const std::vector<SearchProblem>& problems
   const PolicyCounters c0 = policy_.counters();
   const size_t cap = forest_options_.max_trees > 0 ? static_cast<size_t>(forest_options_.max_trees)
                                                    : problems.size();
-  const Sampling sampling{params_.temperature, params_.top_p};
 
   struct Live {
     size_t index;
@@ -78,7 +78,7 @@ std::vector<SearchResult> Forest::run(const std::vector<SearchProblem>& problems
       children += requests.back().n;
     }
     std::vector<ExpandResult> answers;
-    double dt = timed([&] { answers = policy_.expand(requests, sampling); });
+    double dt = timed([&] { answers = policy_.expand(requests, params_.sampling); });
     DS_CHECK(answers.size() == requests.size(), "policy expand() returned a wrong count");
     ++stats_.rounds;
     stats_.max_batch_requests =

@@ -50,7 +50,7 @@ class Forest {
 
  private:
   Policy& policy_;
-  SearchParams params_;
+  SearchOptions params_;
   RewardFn reward_;
   ForestOptions forest_options_;
   ForestStats stats_;

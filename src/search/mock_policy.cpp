@@ -117,7 +117,7 @@ Chunk MockPolicy::make_chunk(const State& parent, const ExpandRequest& request, 
 }
 
 std::vector<ExpandResult> MockPolicy::expand(const std::vector<ExpandRequest>& requests,
-                                             const Sampling& sampling) {
+                                             const SamplingOptions& sampling) {
   batch_sizes_.push_back(static_cast<int>(requests.size()));
   last_sampling_ = sampling;
   std::vector<ExpandResult> out(requests.size());

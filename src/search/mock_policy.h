@@ -60,7 +60,7 @@ class MockPolicy : public Policy {
 
   std::vector<BeginResult> begin(const std::vector<std::string>& prompts) override;
   std::vector<ExpandResult> expand(const std::vector<ExpandRequest>& requests,
-                                   const Sampling& sampling) override;
+                                   const SamplingOptions& sampling) override;
   void release(const std::vector<StateId>& states) override;
   PolicyCounters counters() const override { return counters_; }
 
@@ -68,7 +68,7 @@ class MockPolicy : public Policy {
   int expand_calls() const { return static_cast<int>(batch_sizes_.size()); }
   const std::vector<int>& batch_sizes() const { return batch_sizes_; }  // requests per call
   int live_states() const { return live_; }
-  const Sampling& last_sampling() const { return last_sampling_; }
+  const SamplingOptions& last_sampling() const { return last_sampling_; }
   // "0.3.1" of a state (empty for a root).
   std::string path_of(StateId state) const;
 
@@ -90,7 +90,7 @@ class MockPolicy : public Policy {
   std::vector<State> states_;
   std::vector<int> batch_sizes_;
   int live_ = 0;
-  Sampling last_sampling_;
+  SamplingOptions last_sampling_;
   PolicyCounters counters_;
 };
 

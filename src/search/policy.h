@@ -10,27 +10,18 @@
 #include <string>
 #include <vector>
 
+#include "core/finish_reason.h"
+#include "core/sampling.h"
+
 namespace ds::search {
 
 // Opaque handle of a policy-owned sequence state (prompt + a path of chunks).
 using StateId = uint64_t;
 inline constexpr StateId kNoState = ~uint64_t{0};
 
-// Why a chunk ended. Same meaning as ds::engine::FinishReason.
-enum class FinishReason : uint8_t {
-  kEos,        // sampled end-of-sequence (the EOS token is the chunk's last token)
-  kLength,     // reached the request's max_new_tokens
-  kDelimiter,  // the chunk's text contains the stop delimiter (it ends right after it)
-  kContext,    // prompt + path reached the policy's context limit: cannot be extended
-};
-// "eos" | "length" | "delimiter" | "context".
-const char* finish_reason_name(FinishReason reason);
-
-// Sampling parameters shared by every request of one expand() call.
-struct Sampling {
-  double temperature = 1.0;
-  double top_p = 1.0;
-};
+// Why a chunk ended (core/finish_reason.h; the same enum as the engine's).
+using ds::finish_reason_name;
+using ds::FinishReason;
 
 // Sample `n` independent children of `parent`, each at most `max_new_tokens` tokens long, ending
 // early at EOS or after `stop` (when non-empty). Child i must depend only on (parent path, seed, i)
@@ -78,7 +69,7 @@ class Policy {
   virtual std::vector<BeginResult> begin(const std::vector<std::string>& prompts) = 0;
   // All children of all requests, generated together (one batch). Result i answers request i.
   virtual std::vector<ExpandResult> expand(const std::vector<ExpandRequest>& requests,
-                                           const Sampling& sampling) = 0;
+                                           const SamplingOptions& sampling) = 0;
   // The search will never expand these states again. Descendants' states stay valid (a tree KV
   // store keeps what descendants still need, e.g. by reference counting).
   virtual void release(const std::vector<StateId>& states) = 0;

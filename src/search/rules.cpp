@@ -56,7 +56,7 @@ double depth_bonus(int depth, int max_depth, DepthBonus kind) {
 }
 
 double frontier_score(double parent_q, int parent_visits, double nll, int depth,
-                      const SearchParams& p) {
+                      const SearchOptions& p) {
   double q_parent = parent_visits > 0 ? parent_q / parent_visits : 0.0;
   return p.frontier_l1 * std::tanh(q_parent) + p.frontier_l2 * nll +
          p.frontier_l3 * depth_bonus(depth, p.max_depth, p.depth_bonus);

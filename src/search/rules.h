@@ -33,7 +33,7 @@ double depth_bonus(int depth, int max_depth, DepthBonus kind);
 // F(s) = l1*tanh(Q_parent) + l2*H(s) + l3*D(depth(s)), Q_parent = parent q / parent N (0 if N = 0),
 // H(s) = mean token NLL of s's own chunk.
 double frontier_score(double parent_q, int parent_visits, double nll, int depth,
-                      const SearchParams& params);
+                      const SearchOptions& params);
 
 // q~ = tanh(q/eps_q) * q_max (applied to non-terminal nodes; terminals keep their reward).
 double soft_clip(double q, double eps_q, double q_max);

@@ -11,33 +11,17 @@
 //    once, a non-root node once it has W children, everything else at finish().
 #include "search/tree_search.h"
 
-#include <chrono>
 #include <cmath>
 #include <limits>
 #include <string_view>
 #include <utility>
 
 #include "core/errors.h"
+#include "core/timer.h"
 
 namespace ds::search {
 
-double monotonic_seconds() {
-  using Clock = std::chrono::steady_clock;
-  return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
-}
-
 namespace {
-
-// Adds the scope's duration to `sink`.
-class ScopedTimer {
- public:
-  explicit ScopedTimer(double& sink) : sink_(sink), start_(monotonic_seconds()) {}
-  ~ScopedTimer() { sink_ += monotonic_seconds() - start_; }
-
- private:
-  double& sink_;
-  double start_;
-};
 
 // Key of the random-choice stream, far from the iteration numbers used as request-seed keys.
 constexpr uint64_t kChoiceStreamKey = 0x63686f6963650000ull;
@@ -51,11 +35,12 @@ uint64_t hash_id(std::string_view id) {
 
 }  // namespace
 
-TreeSearch::TreeSearch(SearchProblem problem, const SearchParams& params, RewardFn reward)
+TreeSearch::TreeSearch(SearchProblem problem, const SearchOptions& params, RewardFn reward)
     : problem_(std::move(problem)),
       params_(params),
       reward_(std::move(reward)),
-      seed_(Rng::derive(Rng::derive(params.seed, problem_.key), hash_id(problem_.id))),
+      seed_(Rng::derive(Rng::derive(static_cast<uint64_t>(params.seed), problem_.key),
+                        hash_id(problem_.id))),
       choice_rng_(Rng::derive(seed_, kChoiceStreamKey)) {
   DS_CHECK(static_cast<bool>(reward_), "TreeSearch needs a reward function");
 }

@@ -24,7 +24,7 @@ namespace ds::search {
 class TreeSearch {
  public:
   // The tree's seed derives from (params.seed, problem.key, problem.id) only.
-  TreeSearch(SearchProblem problem, const SearchParams& params, RewardFn reward);
+  TreeSearch(SearchProblem problem, const SearchOptions& params, RewardFn reward);
 
   const SearchProblem& problem() const { return problem_; }
   // Adopts the root state returned by Policy::begin for problem().policy_prompt().
@@ -61,7 +61,7 @@ class TreeSearch {
   Trajectory make_trajectory(int32_t terminal, int index) const;
 
   SearchProblem problem_;
-  SearchParams params_;
+  SearchOptions params_;
   RewardFn reward_;
   uint64_t seed_;
   Rng choice_rng_;  // random terminal choices only
@@ -79,8 +79,5 @@ class TreeSearch {
   double start_time_ = 0.0, bookkeeping_seconds_ = 0.0, policy_seconds_ = 0.0;
   double reward_seconds_ = 0.0;
 };
-
-// Seconds on a monotonic clock (for the bookkeeping / policy split).
-double monotonic_seconds();
 
 }  // namespace ds::search

@@ -81,7 +81,7 @@ void write_run_files(const std::string& dir, const SftOptions& o, const SftResul
             {"stopped_by_time", r.stopped_by_time},
             {"heldout",
              {{"task", o.eval.task},
-              {"temperature", o.eval.temperature},
+              {"temperature", o.eval.sampling.temperature},
               {"samples", o.eval.samples},
               {"levels", accuracy_json(r.accuracy)}}}};
   atomic_write_file((fs::path(dir) / kSummaryFile).string(), s.dump(2) + "\n");
@@ -104,16 +104,8 @@ void validate(const SftOptions& o) {
     bad("max_seconds", "must be a finite number >= 0", "use 0 for no time limit");
   if (o.log_every < 1) bad("log_every", "must be >= 1", "use e.g. 25");
   if (o.out_dir.empty()) bad("out_dir", "is empty", "name the checkpoint directory to write");
-  const SftOptimOptions& p = o.optim;
-  if (!(p.lr > 0) || !std::isfinite(p.lr))
-    bad("optim.lr", "must be a finite value > 0", "e.g. 3e-3");
-  if (!(p.beta1 >= 0 && p.beta1 < 1)) bad("optim.beta1", "must be in [0, 1)", "use 0.9");
-  if (!(p.beta2 >= 0 && p.beta2 < 1)) bad("optim.beta2", "must be in [0, 1)", "use 0.98");
-  if (!(p.weight_decay >= 0)) bad("optim.weight_decay", "must be >= 0", "use 0.1 or 0");
-  if (!(p.grad_clip >= 0)) bad("optim.grad_clip", "must be >= 0", "use 1.0, or 0 for none");
-  if (p.warmup_steps < 0) bad("optim.warmup_steps", "must be >= 0", "use e.g. 50");
-  if (!(p.min_lr_ratio >= 0 && p.min_lr_ratio <= 1))
-    bad("optim.min_lr_ratio", "must be in [0, 1]", "use e.g. 0.1");
+  rl::validate(o.optim);
+  if (!(o.optim.lr > 0)) bad("optim.lr", "must be > 0 for a warm start", "e.g. 3e-3");
   validate(o.eval, "eval");
 }
 

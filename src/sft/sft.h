@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "eval/level_eval.h"
+#include "rl/optimizer.h"
 
 namespace ds::sft {
 
@@ -68,31 +69,6 @@ struct SftDataOptions {
   }
 };
 
-// AdamW and the learning-rate schedule; converted to rl::OptimizerOptions (rl/optimizer.h), whose
-// schedule the run uses. Defaults suit a ~1M-parameter model trained from scratch.
-struct SftOptimOptions {
-  double lr = 3e-3;
-  double beta1 = 0.9;
-  double beta2 = 0.98;
-  double weight_decay = 0.1;  // not applied to 1-D tensors (norm weights, biases)
-  double grad_clip = 1.0;
-  int warmup_steps = 50;
-  std::string schedule = "cosine";
-  double min_lr_ratio = 0.1;
-
-  template <class V>
-  void visit(V& v) {
-    v("lr", lr, "peak learning rate");
-    v("beta1", beta1, "AdamW beta1");
-    v("beta2", beta2, "AdamW beta2");
-    v("weight_decay", weight_decay, "AdamW decoupled weight decay (matrices only)");
-    v("grad_clip", grad_clip, "clip the global gradient L2 norm to this (0 = off)");
-    v("warmup_steps", warmup_steps, "linear warmup steps");
-    v.one_of("schedule", schedule, {"constant", "cosine"}, "learning-rate shape after warmup");
-    v("min_lr_ratio", min_lr_ratio, "cosine floor as a fraction of lr (reached at the last step)");
-  }
-};
-
 struct SftOptions {
   SftModelOptions model;
   SftDataOptions data;
@@ -100,7 +76,14 @@ struct SftOptions {
   int steps = 1200;     // optimizer steps
   double max_seconds =
       0;  // wall-clock cap on training (0 = none); makes the result timing-dependent
-  SftOptimOptions optim;
+  // AdamW and the learning-rate schedule (rl/optimizer.h); defaults suit a ~1M-parameter model
+  // trained from scratch. total_steps 0 = `steps`.
+  rl::OptimizerOptions optim{.lr = 3e-3,
+                             .beta2 = 0.98,
+                             .decay_1d = false,  // norm weights and biases are not pulled to 0
+                             .warmup_steps = 50,
+                             .schedule = rl::LrSchedule::kCosine,
+                             .min_lr_ratio = 0.1};
   int64_t seed = 0;  // weight init and data order
   std::string out_dir = "runs/sft/model";
   int log_every = 25;  // steps per sft_log.jsonl record (and progress update)

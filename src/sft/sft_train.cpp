@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/progress.h"
 #include "core/rng.h"
+#include "core/timer.h"
 #include "rl/optimizer.h"
 
 namespace ds::sft {
@@ -20,13 +21,6 @@ namespace {
 
 constexpr uint64_t kInitKey = 0x5346542d696e6974ull;  // "SFT-init"
 constexpr uint64_t kDataKey = 0x5346542d64617461ull;  // "SFT-data"
-
-double process_cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
 
 torch::Tensor to_tensor(const std::vector<int32_t>& v, int rows, int cols, torch::Device device) {
   auto t = torch::from_blob(const_cast<int32_t*>(v.data()), {rows, cols}, torch::kInt32);
@@ -58,21 +52,6 @@ torch::Tensor batch_loss(model::TransformerImpl& model, const BatchTensors& t) {
   torch::Tensor picked = hidden.reshape({-1, hidden.size(-1)}).index_select(0, t.rows);  // (N, C)
   torch::Tensor logits = model.logits(picked);                                           // (N, V)
   return torch::nn::functional::cross_entropy(logits, t.targets);
-}
-
-rl::OptimizerOptions to_optimizer_options(const SftOptimOptions& o, int steps) {
-  rl::OptimizerOptions r;
-  r.lr = o.lr;
-  r.beta1 = o.beta1;
-  r.beta2 = o.beta2;
-  r.weight_decay = o.weight_decay;
-  r.decay_1d = false;
-  r.grad_clip = o.grad_clip;
-  r.warmup_steps = o.warmup_steps;
-  r.schedule = o.schedule;
-  r.total_steps = steps;
-  r.min_lr_ratio = o.min_lr_ratio;
-  return r;
 }
 
 }  // namespace
@@ -128,26 +107,13 @@ uint64_t sft_init_seed(int64_t seed) {
 SftResult train_sft(model::TransformerImpl& model, const std::vector<TokenizedExample>& examples,
                     int32_t pad_id, const SftOptions& options, bool show_progress) {
   DS_CHECK(!examples.empty(), "train_sft needs a non-empty corpus");
-  const rl::OptimizerOptions oo = to_optimizer_options(options.optim, options.steps);
-  validate(oo);
+  rl::OptimizerOptions oo = options.optim;
+  if (oo.total_steps == 0) oo.total_steps = options.steps;
   const torch::Device device = model.device();
 
-  // Decoupled weight decay on matrices only (norm weights and biases are not pulled to 0).
-  std::vector<torch::Tensor> decay, no_decay;
-  for (auto& [name, p] : model.hf_named_parameters())
-    (p.dim() >= 2 ? decay : no_decay).push_back(p);
-  auto defaults = torch::optim::AdamWOptions(oo.lr)
-                      .betas(std::make_tuple(oo.beta1, oo.beta2))
-                      .eps(oo.eps)
-                      .weight_decay(oo.weight_decay);
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(decay);
-  if (!no_decay.empty()) {
-    auto nd = std::make_unique<torch::optim::AdamWOptions>(defaults);
-    nd->weight_decay(0.0);
-    groups.emplace_back(no_decay, std::move(nd));
-  }
-  torch::optim::AdamW optimizer(std::move(groups), defaults);
+  // Decoupled weight decay (on matrices only unless optim.decay_1d).
+  std::unique_ptr<torch::optim::AdamW> adamw = rl::make_adamw(model.hf_named_parameters(), oo);
+  torch::optim::AdamW& optimizer = *adamw;
   std::vector<torch::Tensor> params = model.parameters();
 
   SftBatcher batcher(examples, options.batch_size, pad_id,
@@ -158,10 +124,8 @@ SftResult train_sft(model::TransformerImpl& model, const std::vector<TokenizedEx
   model.train();
 
   const double cpu0 = process_cpu_seconds();
-  const auto wall0 = std::chrono::steady_clock::now();
-  auto wall_since = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-  };
+  const Stopwatch wall;
+  auto wall_since = [&] { return wall.seconds(); };
   std::optional<Progress> progress;
   if (show_progress) progress.emplace("sft", static_cast<size_t>(options.steps));
   double window_loss = 0;  // token-weighted loss sum since the last record

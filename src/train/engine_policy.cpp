@@ -14,21 +14,6 @@ namespace ds::train {
 
 namespace {
 
-search::FinishReason to_search(engine::FinishReason reason) {
-  switch (reason) {
-    case engine::FinishReason::kEos:
-      return search::FinishReason::kEos;
-    case engine::FinishReason::kLength:
-      return search::FinishReason::kLength;
-    case engine::FinishReason::kDelimiter:
-      return search::FinishReason::kDelimiter;
-    case engine::FinishReason::kContext:
-      return search::FinishReason::kContext;
-  }
-  DS_CHECK(false, "unknown engine finish reason");
-  return search::FinishReason::kLength;
-}
-
 engine::StateId to_engine(search::StateId id) {
   DS_CHECK(id <= std::numeric_limits<engine::StateId>::max() && id != search::kNoState,
            "search state id out of the engine's range");
@@ -43,11 +28,7 @@ search::StateId to_search(engine::StateId id) {
 
 EnginePolicy::EnginePolicy(engine::Engine& engine, const tok::Tokenizer& tokenizer,
                            EnginePolicyOptions options)
-    : engine_(engine), tokenizer_(tokenizer), options_(options) {
-  if (options_.top_k < 0)
-    throw ConfigError("engine_policy.top_k", "must be >= 0, got " + std::to_string(options_.top_k),
-                      "use 0 to sample from the whole vocabulary");
-}
+    : engine_(engine), tokenizer_(tokenizer), options_(options) {}
 
 EnginePolicy::~EnginePolicy() {
   for (search::StateId s : live_) engine_.release(to_engine(s));
@@ -83,7 +64,7 @@ std::vector<search::BeginResult> EnginePolicy::begin(const std::vector<std::stri
 
 search::Chunk EnginePolicy::to_chunk(engine::Sample&& sample) const {
   search::Chunk c;
-  c.finish = to_search(sample.finish);
+  c.finish = sample.finish;  // one FinishReason enum for the engine and the search
   c.mean_nll = sample.mean_nll();
   c.state = to_search(sample.state);
   const size_t n = sample.tokens.size();
@@ -99,7 +80,7 @@ search::Chunk EnginePolicy::to_chunk(engine::Sample&& sample) const {
 }
 
 std::vector<search::ExpandResult> EnginePolicy::expand(
-    const std::vector<search::ExpandRequest>& requests, const search::Sampling& sampling) {
+    const std::vector<search::ExpandRequest>& requests, const SamplingOptions& sampling) {
   std::vector<engine::ExtendRequest> ext(requests.size());
   int64_t children = 0;
   for (size_t i = 0; i < requests.size(); ++i) {
@@ -112,13 +93,8 @@ std::vector<search::ExpandResult> EnginePolicy::expand(
     ext[i].seed = r.seed;
     children += r.n;
   }
-  engine::SamplingParams params;
-  params.temperature = sampling.temperature;
-  params.top_p = sampling.top_p;
-  params.top_k = options_.top_k;
-
   const engine::EngineCounters before = engine_.counters();
-  std::vector<engine::ExtendResult> results = engine_.extend(ext, params);  // the one batch
+  std::vector<engine::ExtendResult> results = engine_.extend(ext, sampling);  // the one batch
   const engine::EngineCounters& after = engine_.counters();
   counters_.generated_tokens += after.decode_tokens - before.decode_tokens;
   counters_.prefill_tokens += after.prefill_tokens - before.prefill_tokens;

@@ -33,14 +33,13 @@ class Tokenizer;
 
 namespace ds::train {
 
+// How expansions are sampled (temperature, top-p, top-k) comes with every expand() call from the
+// search's options (search.temperature / top_p / top_k).
 struct EnginePolicyOptions {
-  int top_k = 0;
   bool special_tokens_in_text = false;
 
   template <class V>
   void visit(V& v) {
-    v("top_k", top_k,
-      "top-k cut of expansion sampling (0 = off); the search sets temperature/top-p");
     v("special_tokens_in_text", special_tokens_in_text,
       "keep special tokens (chat markers; never the final EOS) in chunk text handed to the reward");
   }
@@ -48,8 +47,7 @@ struct EnginePolicyOptions {
 
 class EnginePolicy final : public search::Policy {
  public:
-  // `engine` and `tokenizer` (the engine's) must outlive the policy. Throws ConfigError for
-  // invalid options.
+  // `engine` and `tokenizer` (the engine's) must outlive the policy.
   EnginePolicy(engine::Engine& engine, const tok::Tokenizer& tokenizer,
                EnginePolicyOptions options = {});
   // Releases every state still held (e.g. after a search was abandoned by an exception).
@@ -60,7 +58,7 @@ class EnginePolicy final : public search::Policy {
   // Throws UsageError when a prompt encodes to no tokens or does not fit the engine's context.
   std::vector<search::BeginResult> begin(const std::vector<std::string>& prompts) override;
   std::vector<search::ExpandResult> expand(const std::vector<search::ExpandRequest>& requests,
-                                           const search::Sampling& sampling) override;
+                                           const SamplingOptions& sampling) override;
   void release(const std::vector<search::StateId>& states) override;
   search::PolicyCounters counters() const override { return counters_; }
 

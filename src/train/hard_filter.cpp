@@ -10,6 +10,7 @@
 
 #include "core/errors.h"
 #include "core/fs_util.h"
+#include "core/timer.h"
 #include "eval/engine_generator.h"
 #include "eval/prompt_template.h"
 #include "tasks/problem_io.h"
@@ -32,9 +33,7 @@ void validate(const HardFilterOptions& o, const std::string& where) {
   if (o.strict && o.threshold == 0.0)
     bad("strict", "with threshold 0 no problem can have a pass rate below it",
         "use a threshold > 0 or drop --strict");
-  if (!(o.temperature >= 0.0)) bad("temperature", "must be >= 0", "use e.g. 1.0");
-  if (!(o.top_p > 0.0 && o.top_p <= 1.0)) bad("top_p", "must be in (0, 1]", "use 1.0 (off)");
-  if (o.top_k < 0) bad("top_k", "must be >= 0", "use 0 (off)");
+  ds::validate(o.sampling, where);
   if (o.max_new_tokens < 1) bad("max_new_tokens", "must be >= 1", "use e.g. 1024");
   if (o.batch_problems < 1) bad("batch_problems", "must be >= 1", "use e.g. 16");
   if (o.prompt_template != "auto") {
@@ -66,7 +65,7 @@ HardFilterReport run_hard_filter(eval::ResponseGenerator& generator,
                                  const HardFilterOptions& o, const FilterProgressFn& progress,
                                  const std::string& resolved_template) {
   validate(o);
-  const auto t0 = std::chrono::steady_clock::now();
+  const Stopwatch watch;
   HardFilterReport report;
   report.prompt_template = resolved_template;
   report.total = static_cast<int>(problems.size());
@@ -74,9 +73,7 @@ HardFilterReport run_hard_filter(eval::ResponseGenerator& generator,
   report.rows.reserve(problems.size());
 
   eval::SamplingSpec spec;
-  spec.temperature = o.temperature;
-  spec.top_p = o.top_p;
-  spec.top_k = o.top_k;
+  spec.sampling = o.sampling;
   spec.max_new_tokens = o.max_new_tokens;
 
   const size_t per_call = static_cast<size_t>(o.batch_problems);
@@ -113,7 +110,7 @@ HardFilterReport run_hard_filter(eval::ResponseGenerator& generator,
     }
     if (progress) progress(static_cast<int>(end), report.total, report.kept);
   }
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  report.seconds = watch.seconds();
   return report;
 }
 

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/jsonl.h"
+#include "core/sampling.h"
 #include "engine/types.h"
 #include "eval/generator.h"
 #include "tasks/task.h"
@@ -40,9 +41,7 @@ struct HardFilterOptions {
   int k = 4;                // direct rollouts per problem
   double threshold = 0.25;  // keep pass rate <= threshold (< with strict)
   bool strict = false;
-  double temperature = 1.0;
-  double top_p = 1.0;
-  int top_k = 0;
+  SamplingOptions sampling;  // of the rollouts
   int max_new_tokens = 1024;
   int64_t seed = 0;
   int batch_problems = 16;               // problems per engine call (k samples each)
@@ -55,9 +54,7 @@ struct HardFilterOptions {
       "keep problems whose pass rate is <= threshold (0.25 with k=4: 0/4 or 1/4 correct, as the "
       "reference code)");
     v("strict", strict, "keep pass rate < threshold instead (the paper's rule: only 0/4 with k=4)");
-    v("temperature", temperature, "sampling temperature of the rollouts");
-    v("top_p", top_p, "nucleus sampling mass (1 = off)");
-    v("top_k", top_k, "keep the k most likely tokens (0 = off)");
+    sampling.visit(v);  // temperature, top_p, top_k of the rollouts
     v("max_new_tokens", max_new_tokens, "maximum tokens per rollout");
     v("seed", seed, "base seed of the rollouts (use a different one per round)");
     v("batch_problems", batch_problems, "problems whose rollouts are decoded in one engine call");

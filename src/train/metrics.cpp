@@ -10,6 +10,7 @@
 
 #include "core/errors.h"
 #include "core/fs_util.h"
+#include "core/timer.h"
 
 using json = nlohmann::json;
 
@@ -64,13 +65,12 @@ json rollout_metrics(const std::vector<rl::Sample>& samples, const rl::Advantage
 void PhaseTimer::start(const std::string& phase) {
   stop();
   running_ = phase;
-  since_ = std::chrono::steady_clock::now();
+  since_ = monotonic_seconds();
 }
 
 void PhaseTimer::stop() {
   if (running_.empty()) return;
-  totals_[running_] +=
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - since_).count();
+  totals_[running_] += monotonic_seconds() - since_;
   running_.clear();
 }
 

@@ -12,7 +12,6 @@
 // Thread-safety: MetricsLog and PhaseTimer are used by one thread.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -42,7 +41,7 @@ class PhaseTimer {
  private:
   std::map<std::string, double> totals_;
   std::string running_;
-  std::chrono::steady_clock::time_point since_;
+  double since_ = 0.0;  // monotonic_seconds() when the running phase started
 };
 
 // "reward 0.42 acc 0.31 loss 0.123 kl 1.2e-03 len 57" from a metrics line (missing keys skipped).

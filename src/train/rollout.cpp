@@ -6,6 +6,7 @@
 
 #include "core/errors.h"
 #include "core/rng.h"
+#include "core/timer.h"
 #include "engine/engine.h"
 #include "search/tree_search.h"
 #include "tokenizer/tokenizer.h"
@@ -134,7 +135,7 @@ RolloutBatch Rollouts::direct(const std::vector<RolloutItem>& items,
                               const DirectRolloutOptions& options, uint64_t seed) {
   RolloutBatch out;
   if (items.empty()) return out;
-  const double t0 = search::monotonic_seconds();
+  const double t0 = monotonic_seconds();
   std::vector<engine::GenerateRequest> requests(items.size());
   std::vector<std::vector<int32_t>> prompts(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
@@ -145,10 +146,7 @@ RolloutBatch Rollouts::direct(const std::vector<RolloutItem>& items,
     requests[i].max_new_tokens = options.max_new_tokens;
     requests[i].seed = Rng::derive(seed, items[i].key);
   }
-  engine::SamplingParams params;
-  params.temperature = options.temperature;
-  params.top_p = options.top_p;
-  params.top_k = options.top_k;
+  const SamplingOptions& params = options.sampling;
   const engine::EngineCounters before = engine_.counters();
   std::vector<std::vector<engine::Sample>> results = engine_.generate(requests, params);
   const engine::EngineCounters& after = engine_.counters();
@@ -184,7 +182,7 @@ RolloutBatch Rollouts::direct(const std::vector<RolloutItem>& items,
     g.solved = g.correct > 0;
     out.groups.push_back(std::move(g));
   }
-  out.seconds = search::monotonic_seconds() - t0;
+  out.seconds = monotonic_seconds() - t0;
   return out;
 }
 

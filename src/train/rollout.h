@@ -73,9 +73,7 @@ struct RolloutBatch {
 
 struct DirectRolloutOptions {
   int n = 8;
-  double temperature = 1.0;
-  double top_p = 1.0;
-  int top_k = 0;
+  SamplingOptions sampling;
   int max_new_tokens = 256;
 };
 

@@ -25,19 +25,19 @@ void bad(const std::string& field, const std::string& problem, const std::string
 
 // Reads just the algorithm (whose presets are the defaults of the rest).
 struct AlgorithmOnly {
-  std::string algorithm = "deepsearch";
+  rl::Algorithm algorithm = rl::Algorithm::kDeepSearch;
   template <class V>
   void visit(V& v) {
-    v.one_of("algorithm", algorithm, {"deepsearch", "grpo", "drgrpo", "dapo"}, "algorithm");
+    v.choice("algorithm", algorithm, rl::kAlgorithmChoices, "algorithm");
   }
 };
 
 }  // namespace
 
-TrainOptions train_options_for(const std::string& algorithm) {
+TrainOptions train_options_for(rl::Algorithm algorithm) {
   TrainOptions o;
   o.algorithm = algorithm;
-  o.advantage = rl::advantage_preset(algorithm);  // ConfigError for an unknown algorithm
+  o.advantage = rl::advantage_preset(algorithm);
   o.loss = rl::policy_loss_preset(algorithm);
   return o;
 }
@@ -118,12 +118,8 @@ void validate_train_options(const TrainOptions& given) {
   if (o.max_seconds < 0) bad("max_seconds", "must be >= 0", "0 = no limit");
   if (o.rollout.n < 1) bad("rollout.n", "must be >= 1", "use e.g. 8 responses per prompt");
   if (o.rollout.max_new_tokens < 0) bad("rollout.max_new_tokens", "must be >= 0", "0 = automatic");
-  engine::SamplingParams sp;
-  sp.temperature = o.rollout.temperature;
-  sp.top_p = o.rollout.top_p;
-  sp.top_k = o.rollout.top_k;
-  engine::validate(sp, "rollout");
-  search::make_params(o.search);
+  ds::validate(o.rollout.sampling, "rollout");
+  search::validate(o.search);
   engine::validate(o.engine);
   validate(o.advantage);
   validate(o.loss);

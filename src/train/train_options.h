@@ -15,9 +15,11 @@
 #include <string>
 #include <vector>
 
+#include "core/sampling.h"
 #include "engine/types.h"
 #include "eval/level_eval.h"
 #include "rl/advantage.h"
+#include "rl/algorithm.h"
 #include "rl/optimizer.h"
 #include "rl/policy_loss.h"
 #include "rl/update.h"
@@ -60,17 +62,13 @@ struct TrainDataOptions {
 // search because the replay buffer already holds a solution.
 struct RolloutOptions {
   int n = 8;
-  double temperature = 1.0;
-  double top_p = 1.0;
-  int top_k = 0;
+  SamplingOptions sampling;
   int max_new_tokens = 0;
 
   template <class V>
   void visit(V& v) {
     v("n", n, "responses per prompt (the GRPO group size)");
-    v("temperature", temperature, "sampling temperature");
-    v("top_p", top_p, "nucleus sampling mass (1 = off)");
-    v("top_k", top_k, "top-k cut (0 = off)");
+    sampling.visit(v);  // temperature, top_p, top_k (also of the hard-subset filter's rollouts)
     v("max_new_tokens", max_new_tokens,
       "response token limit; 0 = search.max_depth * search.chunk_tokens (the longest response "
       "the search can produce, so every algorithm has the same limit)");
@@ -119,7 +117,7 @@ struct HardFilterTrainOptions {
 };
 
 struct TrainOptions {
-  std::string algorithm = "deepsearch";
+  rl::Algorithm algorithm = rl::Algorithm::kDeepSearch;
   std::string model = "runs/demo/model";
   int64_t init_seed = 0;
   std::string dtype = "float32";
@@ -154,7 +152,7 @@ struct TrainOptions {
 
   template <class V>
   void visit(V& v) {
-    v.one_of("algorithm", algorithm, {"deepsearch", "grpo", "drgrpo", "dapo"},
+    v.choice("algorithm", algorithm, rl::kAlgorithmChoices,
              "deepsearch = MCTS rollouts + Tree-GRPO; grpo / drgrpo / dapo = direct rollouts; "
              "sets the defaults of `advantage` and `loss`");
     v("model", model,
@@ -189,7 +187,7 @@ struct TrainOptions {
     v("sample_filter", sample_filter, "drop garbled or endlessly repetitive incorrect samples");
     v("eval", eval, "held-out accuracy during training");
     v("engine", engine, "generation engine (K/V budget, batch size, context)");
-    v("policy", policy, "search expansion sampling");
+    v("policy", policy, "how search chunks are handed to the reward");
     v("verify", verify, "math verifier bounds");
     v("max_seconds", max_seconds,
       "stop after the step during which this many seconds have passed (0 = no limit); a run "
@@ -205,7 +203,7 @@ struct TrainOptions {
 };
 
 // The settings of `algorithm` applied to a default TrainOptions (advantage and loss presets).
-TrainOptions train_options_for(const std::string& algorithm);
+TrainOptions train_options_for(rl::Algorithm algorithm);
 
 // Defaults -> algorithm presets -> YAML file (optional) -> key=value overrides. Throws ConfigError
 // naming the file/line and field for unknown keys, wrong types and bad choices.

@@ -5,7 +5,6 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -19,6 +18,7 @@
 #include "core/options.h"
 #include "core/progress.h"
 #include "core/rng.h"
+#include "core/timer.h"
 #include "engine/engine.h"
 #include "engine/stop_rules.h"
 #include "eval/prompt_template.h"
@@ -49,11 +49,15 @@ constexpr const char* kConfigFile = "config.yaml";
 constexpr const char* kMetricsFile = "metrics.jsonl";
 constexpr const char* kEvalFile = "eval.jsonl";
 constexpr const char* kRoundsFile = "rounds.jsonl";
-constexpr const char* kShuffleRng = "update_shuffle";
+constexpr const char* kShuffleRng = "update_shuffle";  // the update's Rng in train_state.json
 
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+// Keys of the run's random streams, each derived from (seed, key). They are part of what makes a
+// run reproducible: changing one changes every run's results.
+constexpr uint64_t kDataOrderKey = 0x0da7a;       // epoch order of the training problems
+constexpr uint64_t kUpdateShuffleKey = 0x5aff1e;  // mini-batch order inside the update
+constexpr uint64_t kStepKey = 0x57e9;             // a step's rollouts and searches
+constexpr uint64_t kSkipRolloutKey = 0x5c1b;      // direct rollouts of problems that skip search
+constexpr uint64_t kFilterRoundKey = 0xf117e5;    // the hard-subset filter of a round
 
 // Per-rank metric values combined on every rank: counts add up, *_max take the maximum,
 // everything else is a mean weighted by the rank's sample count.
@@ -112,6 +116,8 @@ json reduce_metrics(const json& local, rl::Collective& c) {
   return out;
 }
 
+struct StepData;
+
 class Trainer {
  public:
   Trainer(TrainOptions options, rl::Collective* collective)
@@ -124,7 +130,12 @@ class Trainer {
   std::vector<RolloutItem> take_items(size_t global_n, int64_t& next_group);
   RolloutBatch roll_out(const std::vector<RolloutItem>& items, int64_t step, int attempt,
                         bool keep_trees, SkipMetrics& skip);
+  // One step = these phases, in order (train_step):
   json train_step(int64_t step);
+  void roll_out_step(int64_t step, StepData& d);  // rollouts (+ DAPO refill, tree export)
+  void filter_step_samples(StepData& d);          // the sample filter
+  void update_step(int64_t step, StepData& d);    // the policy update
+  json step_metrics(const StepData& d, double lr, const PhaseTimer& timer);
   RolloutBatch skip_rollouts(const std::vector<RolloutItem>& items, uint64_t seed,
                              SkipMetrics& skip);
   void register_solutions(int64_t step, const RolloutBatch& batch,
@@ -161,9 +172,9 @@ void Trainer::setup() {
   resolve_automatic_options(o_);
   config_yaml_ = options_to_yaml_string(o_);
   problems_ = load_train_problems(o_);
-  data_ = TrainData(problems_.size(), Rng::derive(static_cast<uint64_t>(o_.seed), 0x0da7a),
+  data_ = TrainData(problems_.size(), Rng::derive(static_cast<uint64_t>(o_.seed), kDataOrderKey),
                     o_.data.shuffle);
-  shuffle_rng_ = Rng(Rng::derive(static_cast<uint64_t>(o_.seed), 0x5aff1e));
+  shuffle_rng_ = Rng(Rng::derive(static_cast<uint64_t>(o_.seed), kUpdateShuffleKey));
 
   torch::manual_seed(static_cast<uint64_t>(o_.seed));
   loaded_ = model::load_model_or_builtin(o_.model, o_.init_seed, o_.dtype, o_.device, "model");
@@ -211,10 +222,10 @@ std::vector<RolloutItem> Trainer::take_items(size_t global_n, int64_t& next_grou
 
 RolloutBatch Trainer::roll_out(const std::vector<RolloutItem>& items, int64_t step, int attempt,
                                bool keep_trees, SkipMetrics& skip) {
-  const uint64_t step_seed =
-      Rng::derive(Rng::derive(static_cast<uint64_t>(o_.seed), 0x57e9), static_cast<uint64_t>(step));
+  const uint64_t step_seed = Rng::derive(Rng::derive(static_cast<uint64_t>(o_.seed), kStepKey),
+                                         static_cast<uint64_t>(step));
   const uint64_t call_seed = Rng::derive(step_seed, static_cast<uint64_t>(attempt));
-  if (o_.algorithm == "deepsearch") {
+  if (o_.algorithm == rl::Algorithm::kDeepSearch) {
     // Problems with verified solutions in the buffer skip search (the skip rule).
     std::vector<RolloutItem> search_items, skip_items;
     for (const RolloutItem& it : items)
@@ -225,14 +236,12 @@ RolloutBatch Trainer::roll_out(const std::vector<RolloutItem>& items, int64_t st
     so.seed = static_cast<int64_t>(call_seed >> 1);
     RolloutBatch batch = rollouts_->search(search_items, so, o_.forest, keep_trees);
     if (!skip_items.empty())
-      batch.append(skip_rollouts(skip_items, Rng::derive(call_seed, 0x5c1b), skip));
+      batch.append(skip_rollouts(skip_items, Rng::derive(call_seed, kSkipRolloutKey), skip));
     return batch;
   }
   DirectRolloutOptions d;
   d.n = o_.rollout.n;
-  d.temperature = o_.rollout.temperature;
-  d.top_p = o_.rollout.top_p;
-  d.top_k = o_.rollout.top_k;
+  d.sampling = o_.rollout.sampling;
   d.max_new_tokens = max_response_tokens(o_);
   return rollouts_->direct(items, d, call_seed);
 }
@@ -251,9 +260,7 @@ RolloutBatch Trainer::skip_rollouts(const std::vector<RolloutItem>& items, uint6
   }
   DirectRolloutOptions d;
   d.n = B;
-  d.temperature = o_.rollout.temperature;
-  d.top_p = o_.rollout.top_p;
-  d.top_k = o_.rollout.top_k;
+  d.sampling = o_.rollout.sampling;
   d.max_new_tokens = max_response_tokens(o_);
   RolloutBatch direct = rollouts_->direct(fresh, d, seed);
   RolloutBatch out;
@@ -332,14 +339,12 @@ bool Trainer::apply_hard_filter(int round, int64_t step) {
   f.k = o_.hard_filter.k;
   f.threshold = o_.hard_filter.threshold;
   f.strict = o_.hard_filter.strict;
-  f.temperature = o_.rollout.temperature;
-  f.top_p = o_.rollout.top_p;
-  f.top_k = o_.rollout.top_k;
+  f.sampling = o_.rollout.sampling;
   f.max_new_tokens = max_response_tokens(o_);
   f.seed = static_cast<int64_t>(
-      Rng::derive(Rng::derive(static_cast<uint64_t>(o_.seed), 0xf117e5), round) >> 1);
+      Rng::derive(Rng::derive(static_cast<uint64_t>(o_.seed), kFilterRoundKey), round) >> 1);
   f.prompt_template = template_name_;
-  const double t0 = now_seconds();
+  const double t0 = monotonic_seconds();
   HardFilterReport rep = run_hard_filter(*engine_, *loaded_.tokenizer, mine, f);
   std::vector<double> slots(active.size() + 1, 0.0);
   for (size_t j = 0; j < rep.rows.size(); ++j)
@@ -362,7 +367,7 @@ bool Trainer::apply_hard_filter(int round, int64_t step) {
                {"unsolved", static_cast<int64_t>(active.size()) - cached},
                {"cached_ratio", active.empty() ? 0.0 : static_cast<double>(cached) / active.size()},
                {"filter_generated_tokens", tokens},
-               {"seconds", now_seconds() - t0}};
+               {"seconds", monotonic_seconds() - t0}};
   if (is_main()) {
     MetricsLog rounds((fs::path(o_.run_dir) / kRoundsFile).string());
     rounds.write(step, line);
@@ -398,155 +403,179 @@ void keep_only_groups(RolloutBatch& b, const std::set<int64_t>& keep_groups) {
   b = std::move(out);
 }
 
-json Trainer::train_step(int64_t step) {
-  PhaseTimer timer;
-  const double lr = rl::learning_rate_at(step, o_.optim);
-  rl::set_learning_rate(*optimizer_, lr);
+// What one step carries from phase to phase.
+struct StepData {
+  std::vector<RolloutItem> items;  // every problem rolled out (refills included)
+  RolloutBatch batch;              // the samples trained on (after dynamic sampling)
+  json sampled_metrics;            // DAPO: statistics of everything sampled, before dropping
+  int refills = 0;
+  SkipMetrics skip;
+  SampleFilterResult filtered;  // counts of the sample filter (keep is not used after it ran)
+  rl::AdvantageResult advantages;
+  std::map<std::string, double> update_metrics;
+};
 
-  // Rollouts (+ DAPO refill).
-  timer.start("rollout");
+// Rolls out prompts_per_step problems; with DAPO dynamic sampling, rolls out further batches
+// (at most refill.max_batches) until enough groups have non-zero variance, then keeps the first
+// prompts_per_step surviving groups (in global order), as DAPO does. Exports a tree when due.
+void Trainer::roll_out_step(int64_t step, StepData& d) {
   int64_t next_group = 0;
   const size_t global_p = static_cast<size_t>(o_.prompts_per_step);
-  std::vector<RolloutItem> items = take_items(global_p, next_group);
+  d.items = take_items(global_p, next_group);
   const int64_t total = static_cast<int64_t>(o_.steps) * o_.rounds;
-  const bool keep_trees = o_.algorithm == "deepsearch" && o_.export_tree_every > 0 && is_main() &&
+  const bool keep_trees = o_.algorithm == rl::Algorithm::kDeepSearch && o_.export_tree_every > 0 &&
+                          is_main() &&
                           ((step + 1) % o_.export_tree_every == 0 || step + 1 == total);
-  SkipMetrics skip;
-  RolloutBatch batch = roll_out(items, step, 0, keep_trees, skip);
-  if (keep_trees) export_tree(step + 1, batch, items);
-  int refills = 0;
-  json sampled_metrics;  // DAPO: what was sampled, before the zero-variance groups were dropped
-  if (o_.advantage.dynamic_sampling.enable) {
-    auto kept_global = [&](const RolloutBatch& b) {
-      // One slot per global group: 1 when the group survives dynamic sampling.
-      rl::AdvantageResult a = rl::compute_advantages(b.samples, o_.advantage, &b.tree_terminals);
-      std::vector<double> slots(static_cast<size_t>(next_group), 0.0);
-      for (const rl::GroupSummary& g : a.groups)
-        if (!g.dropped) slots[static_cast<size_t>(g.group)] = 1.0;
-      return rl::all_reduce_sum(*collective_, std::move(slots));
-    };
-    std::vector<double> kept = kept_global(batch);
-    auto count = [](const std::vector<double>& v) {
-      return static_cast<size_t>(
-          std::count_if(v.begin(), v.end(), [](double x) { return x > 0.5; }));
-    };
-    while (count(kept) < global_p && refills < o_.refill.max_batches) {
-      ++refills;
-      std::vector<RolloutItem> more = take_items(global_p, next_group);
-      batch.append(roll_out(more, step, refills, false, skip));
-      for (auto& it : more) items.push_back(std::move(it));
-      kept = kept_global(batch);
-    }
-    sampled_metrics = rollout_metrics(
-        batch.samples, rl::compute_advantages(batch.samples, o_.advantage, &batch.tree_terminals));
-    // Train on the first prompts_per_step surviving groups (in global order), as DAPO does.
-    std::set<int64_t> keep;
-    for (size_t g = 0; g < kept.size() && keep.size() < global_p; ++g)
-      if (kept[g] > 0.5) keep.insert(static_cast<int64_t>(g));
-    keep_only_groups(batch, keep);
+  d.batch = roll_out(d.items, step, 0, keep_trees, d.skip);
+  if (keep_trees) export_tree(step + 1, d.batch, d.items);
+  if (!o_.advantage.dynamic_sampling.enable) return;
+  auto kept_global = [&](const RolloutBatch& b) {
+    // One slot per global group: 1 when the group survives dynamic sampling.
+    rl::AdvantageResult a = compute_advantages(b.samples, o_.advantage, &b.tree_terminals);
+    std::vector<double> slots(static_cast<size_t>(next_group), 0.0);
+    for (const rl::GroupSummary& g : a.groups)
+      if (!g.dropped) slots[static_cast<size_t>(g.group)] = 1.0;
+    return rl::all_reduce_sum(*collective_, std::move(slots));
+  };
+  std::vector<double> kept = kept_global(d.batch);
+  auto count = [](const std::vector<double>& v) {
+    return static_cast<size_t>(std::count_if(v.begin(), v.end(), [](double x) { return x > 0.5; }));
+  };
+  while (count(kept) < global_p && d.refills < o_.refill.max_batches) {
+    ++d.refills;
+    std::vector<RolloutItem> more = take_items(global_p, next_group);
+    d.batch.append(roll_out(more, step, d.refills, false, d.skip));
+    for (auto& it : more) d.items.push_back(std::move(it));
+    kept = kept_global(d.batch);
   }
+  d.sampled_metrics = rollout_metrics(
+      d.batch.samples, compute_advantages(d.batch.samples, o_.advantage, &d.batch.tree_terminals));
+  std::set<int64_t> keep;
+  for (size_t g = 0; g < kept.size() && keep.size() < global_p; ++g)
+    if (kept[g] > 0.5) keep.insert(static_cast<int64_t>(g));
+  keep_only_groups(d.batch, keep);
+}
 
-  timer.start("replay");
-  register_solutions(step + 1, batch, items);
-  collective_->barrier();  // every rank sees this step's registrations from the next step on
-
-  // Garbled / endlessly repetitive incorrect samples are dropped before normalization.
-  int64_t filtered = 0, filtered_rep = 0, filtered_garbage = 0;
-  if (o_.sample_filter.enable) {
-    SampleFilterResult fr = filter_samples(batch.samples, batch.texts, o_.sample_filter);
-    filtered = fr.dropped;
-    filtered_rep = fr.dropped_repetition;
-    filtered_garbage = fr.dropped_garbage;
-    if (fr.dropped > 0) {
-      std::vector<rl::Sample> kept;
-      std::vector<std::string> kept_texts;
-      for (size_t i = 0; i < batch.samples.size(); ++i)
-        if (fr.keep[i]) {
-          kept.push_back(std::move(batch.samples[i]));
-          kept_texts.push_back(std::move(batch.texts[i]));
-        }
-      batch.samples = std::move(kept);
-      batch.texts = std::move(kept_texts);
+// Garbled / endlessly repetitive incorrect samples are dropped before normalization.
+void Trainer::filter_step_samples(StepData& d) {
+  if (!o_.sample_filter.enable) return;
+  d.filtered = filter_samples(d.batch.samples, d.batch.texts, o_.sample_filter);
+  if (d.filtered.dropped == 0) return;
+  std::vector<rl::Sample> kept;
+  std::vector<std::string> kept_texts;
+  for (size_t i = 0; i < d.batch.samples.size(); ++i)
+    if (d.filtered.keep[i]) {
+      kept.push_back(std::move(d.batch.samples[i]));
+      kept_texts.push_back(std::move(d.batch.texts[i]));
     }
-  }
+  d.batch.samples = std::move(kept);
+  d.batch.texts = std::move(kept_texts);
+}
 
-  // Advantages.
-  timer.start("advantage");
-  rl::AdvantageResult adv =
-      rl::compute_advantages(batch.samples, o_.advantage, &batch.tree_terminals);
+// The PPO-style update on the samples the advantages keep. Every rank joins, even with no local
+// samples: the collectives must line up.
+void Trainer::update_step(int64_t step, StepData& d) {
   std::vector<rl::Sample> train_samples;
   std::vector<std::vector<float>> train_adv;
-  for (size_t i = 0; i < batch.samples.size(); ++i)
-    if (adv.keep[i]) {
-      train_samples.push_back(batch.samples[i]);
-      train_adv.push_back(adv.advantages[i]);
+  for (size_t i = 0; i < d.batch.samples.size(); ++i)
+    if (d.advantages.keep[i]) {
+      train_samples.push_back(d.batch.samples[i]);
+      train_adv.push_back(d.advantages.advantages[i]);
     }
-  json m = rollout_metrics(batch.samples, adv);
-  m["train_samples"] = train_samples.size();
-  if (!sampled_metrics.is_null()) {
-    // Rollout statistics describe everything sampled; the advantages describe what is trained.
-    for (auto it = sampled_metrics.begin(); it != sampled_metrics.end(); ++it)
-      if (it.key().rfind("advantage_", 0) != 0) m[it.key()] = it.value();
-  }
-
-  // Update (all ranks join, even with no local samples: the collectives must line up).
-  timer.start("update");
+  d.update_metrics["train_samples"] = static_cast<double>(train_samples.size());
   const int64_t global_samples = static_cast<int64_t>(
       rl::all_reduce_sum(*collective_, {static_cast<double>(train_samples.size())})[0]);
-  std::map<std::string, double> um;
-  if (global_samples > 0) {
-    // A rank without samples still joins the update's collectives with an empty batch.
-    rl::SampleBatch sb = train_samples.empty()
-                             ? rl::SampleBatch{}
-                             : collate(train_samples, train_adv, loaded_.tokenizer->pad_id(),
-                                       policy_->model()->parameters().front().device());
-    // The rollouts' K/V belongs to the weights about to change: drop it (and the decode
-    // workspace) now, so the update has that memory too.
-    engine_->invalidate_kv();
-    rl::UpdateExtras extras;
-    extras.reference = reference_.get();
-    extras.shuffle_rng = &shuffle_rng_;
-    extras.collective = collective_;
-    um = update(*policy_, *optimizer_, sb, o_.update, o_.loss, o_.optim.grad_clip, extras);
-  } else {
-    um["skipped_update"] = 1.0;  // every group was dropped: nothing to learn from this step
+  if (global_samples == 0) {
+    d.update_metrics["skipped_update"] = 1.0;  // every group was dropped: nothing to learn
     log_warn("train: step {}: no sample survived (all groups dropped); no update", step + 1);
+    return;
   }
-  timer.stop();
+  // A rank without samples still joins the update's collectives with an empty batch.
+  rl::SampleBatch sb = train_samples.empty()
+                           ? rl::SampleBatch{}
+                           : collate(train_samples, train_adv, loaded_.tokenizer->pad_id(),
+                                     policy_->model()->parameters().front().device());
+  // The rollouts' K/V belongs to the weights about to change: drop it (and the decode workspace)
+  // now, so the update has that memory too.
+  engine_->invalidate_kv();
+  rl::UpdateExtras extras;
+  extras.reference = reference_.get();
+  extras.shuffle_rng = &shuffle_rng_;
+  extras.collective = collective_;
+  for (const auto& [k, v] :
+       update(*policy_, *optimizer_, sb, o_.update, o_.loss, o_.optim.grad_clip, extras))
+    d.update_metrics[k] = v;
+}
 
-  for (const auto& [k, v] : um) m[k] = v;
+// The step's metrics line: rollout statistics, advantages, the update, counts and phase times,
+// reduced over the ranks.
+json Trainer::step_metrics(const StepData& d, double lr, const PhaseTimer& timer) {
+  json m = rollout_metrics(d.batch.samples, d.advantages);
+  if (!d.sampled_metrics.is_null()) {
+    // Rollout statistics describe everything sampled; the advantages describe what is trained.
+    for (auto it = d.sampled_metrics.begin(); it != d.sampled_metrics.end(); ++it)
+      if (it.key().rfind("advantage_", 0) != 0) m[it.key()] = it.value();
+  }
+  for (const auto& [k, v] : d.update_metrics) m[k] = v;
   m["lr"] = lr;
-  m["generated_tokens"] = batch.generated_tokens;
-  m["prefill_tokens"] = batch.prefill_tokens;
-  m["refill_batches"] = refills;
-  m["filtered_samples"] = filtered;
-  m["filtered_repetition"] = filtered_rep;
-  m["filtered_garbage"] = filtered_garbage;
+  m["generated_tokens"] = d.batch.generated_tokens;
+  m["prefill_tokens"] = d.batch.prefill_tokens;
+  m["refill_batches"] = d.refills;
+  m["filtered_samples"] = d.filtered.dropped;
+  m["filtered_repetition"] = d.filtered.dropped_repetition;
+  m["filtered_garbage"] = d.filtered.dropped_garbage;
   int searched = 0, solved = 0;
   int64_t search_tokens = 0;
-  for (const auto& g : batch.groups) {
+  for (const auto& g : d.batch.groups) {
     searched += g.searched;
     solved += g.searched && g.solved;
     if (g.searched) search_tokens += g.generated_tokens;
   }
   m["searches"] = searched;
-  if (o_.algorithm == "deepsearch" && replay_) {
+  const bool deepsearch = o_.algorithm == rl::Algorithm::kDeepSearch;
+  if (deepsearch && replay_) {
     const double mean_search_tokens =
         searched > 0 ? static_cast<double>(search_tokens) / searched : 0.0;
-    const json sj = skip.to_json(mean_search_tokens);
+    const json sj = d.skip.to_json(mean_search_tokens);
     for (auto it = sj.begin(); it != sj.end(); ++it) m[it.key()] = it.value();
     m["replay_problems"] = replay_->size();
   }
-  if (o_.algorithm == "deepsearch")
+  if (deepsearch)
     m["search_solved_frac"] = searched > 0 ? static_cast<double>(solved) / searched : 0.0;
   const json times = timer.seconds();
   for (auto it = times.begin(); it != times.end(); ++it) m[it.key()] = it.value();
   const double rollout_s = m.value("time_rollout_s", 0.0);
-  m["tokens_per_s"] = rollout_s > 0 ? batch.generated_tokens / rollout_s : 0.0;
-  if (o_.algorithm == "deepsearch")
+  m["tokens_per_s"] = rollout_s > 0 ? d.batch.generated_tokens / rollout_s : 0.0;
+  if (deepsearch)
     m["search_bookkeeping_frac"] =
-        batch.seconds > 0 ? batch.bookkeeping_seconds / batch.seconds : 0.0;
+        d.batch.seconds > 0 ? d.batch.bookkeeping_seconds / d.batch.seconds : 0.0;
   return reduce_metrics(m, *collective_);
+}
+
+// One training step, phase by phase.
+json Trainer::train_step(int64_t step) {
+  PhaseTimer timer;
+  const double lr = rl::learning_rate_at(step, o_.optim);
+  rl::set_learning_rate(*optimizer_, lr);
+  StepData d;
+
+  timer.start("rollout");
+  roll_out_step(step, d);
+
+  timer.start("replay");
+  register_solutions(step + 1, d.batch, d.items);
+  collective_->barrier();  // every rank sees this step's registrations from the next step on
+
+  filter_step_samples(d);
+
+  timer.start("advantage");
+  d.advantages = compute_advantages(d.batch.samples, o_.advantage, &d.batch.tree_terminals);
+
+  timer.start("update");
+  update_step(step, d);
+  timer.stop();
+
+  return step_metrics(d, lr, timer);
 }
 
 // Writes the most instructive tree of the step (one that found a correct answer, else the first)
@@ -617,7 +646,7 @@ void Trainer::save(int64_t step) {
 }
 
 TrainResult Trainer::run(bool resume) {
-  const double t0 = now_seconds();
+  const double t0 = monotonic_seconds();
   setup();
   const std::string metrics_path = (fs::path(o_.run_dir) / kMetricsFile).string();
   const std::string eval_path = (fs::path(o_.run_dir) / kEvalFile).string();
@@ -648,7 +677,7 @@ TrainResult Trainer::run(bool resume) {
     MetricsLog::truncate_after(eval_path, -1);
     MetricsLog::truncate_after((fs::path(o_.run_dir) / kRoundsFile).string(), -1);
   }
-  const bool use_replay = o_.algorithm == "deepsearch" && o_.replay.enable;
+  const bool use_replay = o_.algorithm == rl::Algorithm::kDeepSearch && o_.replay.enable;
   if (use_replay && is_main()) {
     replay_ = std::make_unique<ReplayBuffer>(replay_buffer_path(o_.run_dir));
     if (!resume) {
@@ -688,7 +717,7 @@ TrainResult Trainer::run(bool resume) {
   if (o_.eval.every > 0 && o_.eval.at_start && start == 0) run_eval(0);
 
   log_info("train: {} on {} problems, {} steps of {} prompts, model {} ({} parameters), run {}",
-           o_.algorithm, problems_.size(), total, o_.prompts_per_step, o_.model,
+           rl::algorithm_name(o_.algorithm), problems_.size(), total, o_.prompts_per_step, o_.model,
            loaded_.model->num_parameters(), o_.run_dir);
   std::unique_ptr<Progress> progress;
   if (o_.progress && is_main())
@@ -710,7 +739,7 @@ TrainResult Trainer::run(bool resume) {
     const bool out_of_budget =
         o_.max_generated_tokens > 0 && generated_total_ >= o_.max_generated_tokens;
     const bool last = step == total || out_of_budget;
-    const bool out_of_time = o_.max_seconds > 0 && now_seconds() - t0 >= o_.max_seconds;
+    const bool out_of_time = o_.max_seconds > 0 && monotonic_seconds() - t0 >= o_.max_seconds;
     if (is_main()) {
       metrics_log_.write(step, m);
       if (progress) progress->advance(1, progress_status(m));
@@ -735,7 +764,7 @@ TrainResult Trainer::run(bool resume) {
   if (total == start && start == 0) save(0);  // steps: 0 still leaves a loadable run
   if (progress) progress->finish();
   result_.steps_done = step;
-  result_.seconds = now_seconds() - t0;
+  result_.seconds = monotonic_seconds() - t0;
   return result_;
 }
 

@@ -1,7 +1,7 @@
-// Names of the policy vocabulary (see policy.h).
-#include "search/policy.h"
+// Names of the finish reasons (see finish_reason.h).
+#include "core/finish_reason.h"
 
-namespace ds::search {
+namespace ds {
 
 const char* finish_reason_name(FinishReason reason) {
   switch (reason) {
@@ -17,4 +17,4 @@ const char* finish_reason_name(FinishReason reason) {
   return "?";
 }
 
-}  // namespace ds::search
+}  // namespace ds
